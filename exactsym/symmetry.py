@@ -1,0 +1,287 @@
+r"""The trivial symmetry group G and exact canonical forms (SPEC section 1).
+
+G acts on hidden neurons only: permutations inside each hidden layer, and
+positive scalings — multiply row ``j`` of :math:`[W_l \mid b_l]` by
+:math:`c > 0` and column ``j`` of :math:`W_{l+1}` by :math:`1/c`. Both leave
+:math:`F_\theta` unchanged because :math:`\mathrm{relu}(cu) = c\,\mathrm{relu}(u)`.
+
+Canonical form. Layer by layer (``l = 1..d-1``):
+
+1. scale each hidden neuron so that its incoming row :math:`(w_j, b_j)` has
+   :math:`\ell_1` norm 1 (a neuron whose incoming row is zero is scaled so
+   that its outgoing column has :math:`\ell_1` norm 1); the :math:`\ell_1`
+   norm is invariant under the permutation of the previous layer, so the
+   normalised row depends only on the orbit;
+2. sort the neurons by their normalised rows (lexicographic order on
+   tuples of rationals). Neurons with *equal* normalised rows (a tie group)
+   are ordered by their outgoing columns once the next layer is sorted; the
+   next layer's sort key reads each tie group's entries as a sorted tuple,
+   which the group's order cannot change.
+
+The result is invariant under G except when a tie group with distinct
+outgoing columns feeds a layer that itself has a tie group; the
+:class:`CanonicalForm` then says ``exact=False``. :func:`same_orbit` is exact
+in every case: it matches normalised networks by backtracking over ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import permutations
+from typing import Sequence
+
+from .network import Network
+
+__all__ = ["act", "permute", "scale", "canonical_form", "CanonicalForm", "same_orbit",
+           "scaling_generators", "normalise"]
+
+
+def _mutable(net: Network):
+    return [[list(map(list, W)), list(b)] for W, b in net.layers]
+
+
+def _freeze(arch, L) -> Network:
+    return Network(arch, [(W, b) for W, b in L])
+
+
+def _hidden_check(net: Network, l: int) -> None:
+    if not 1 <= l < net.depth:
+        raise ValueError(f"layer {l} is not a hidden layer of {list(net.architecture)}")
+
+
+def permute(net: Network, l: int, perm: Sequence[int]) -> Network:
+    """New neuron ``i`` of hidden layer ``l`` is old neuron ``perm[i]``."""
+    _hidden_check(net, l)
+    n = net.architecture[l]
+    if sorted(perm) != list(range(n)):
+        raise ValueError(f"not a permutation of {n} neurons: {perm}")
+    L = _mutable(net)
+    W, b = L[l - 1]
+    L[l - 1] = [[W[p] for p in perm], [b[p] for p in perm]]
+    Wn = L[l][0]
+    L[l][0] = [[row[p] for p in perm] for row in Wn]
+    return _freeze(net.architecture, L)
+
+
+def scale(net: Network, l: int, scales: Sequence) -> Network:
+    """Multiply neuron ``j`` of hidden layer ``l`` by ``scales[j] > 0`` (incoming) and ``1/scales[j]`` (outgoing)."""
+    _hidden_check(net, l)
+    cs = [Fraction(c) for c in scales]
+    if len(cs) != net.architecture[l] or any(c <= 0 for c in cs):
+        raise ValueError("need one positive scale per neuron")
+    L = _mutable(net)
+    W, b = L[l - 1]
+    L[l - 1] = [[[v * c for v in row] for row, c in zip(W, cs)], [v * c for v, c in zip(b, cs)]]
+    L[l][0] = [[v / c for v, c in zip(row, cs)] for row in L[l][0]]
+    return _freeze(net.architecture, L)
+
+
+def act(net: Network, perms=None, scales=None) -> Network:
+    """Apply a group element: per hidden layer, first the scaling then the permutation.
+
+    ``perms`` and ``scales`` are dicts ``{layer: list}`` (or lists indexed by
+    ``layer - 1``); missing layers are left alone.
+    """
+    def get(x, l):
+        if x is None:
+            return None
+        if isinstance(x, dict):
+            return x.get(l)
+        return x[l - 1] if l - 1 < len(x) else None
+    for l in range(1, net.depth):
+        s = get(scales, l)
+        if s is not None:
+            net = scale(net, l, s)
+        p = get(perms, l)
+        if p is not None:
+            net = permute(net, l, p)
+    return net
+
+
+def scaling_generators(net: Network) -> list[list[Fraction]]:
+    r"""The H generators of the scaling action as exact vectors of length D.
+
+    For neuron :math:`(l,j)` the curve :math:`t \mapsto` (row times
+    :math:`e^t`, column times :math:`e^{-t}`) has tangent at :math:`t = 0`
+    equal to the incoming row :math:`(W_l[j,:], b_l[j])` in its positions and
+    minus the outgoing column :math:`-W_{l+1}[:,j]` in its positions.
+    Every such vector lies in the kernel of every batch Jacobian.
+    """
+    gens = []
+    for l, j in net.hidden_neurons():
+        v = [Fraction(0)] * net.D
+        W, b = net.layers[l - 1]
+        for k, w in enumerate(W[j]):
+            v[net.index_W(l, j, k)] = w
+        v[net.index_b(l, j)] = b[j]
+        Wn = net.layers[l][0]
+        for i in range(net.architecture[l + 1]):
+            v[net.index_W(l + 1, i, j)] = -Wn[i][j]
+        gens.append(v)
+    return gens
+
+
+def _l1(v) -> Fraction:
+    return sum((abs(x) for x in v), Fraction(0))
+
+
+def _normalise_layer(L, l) -> None:
+    """Scale hidden layer ``l`` (1-based) in place as in step 1 of the canonical form."""
+    W, b = L[l - 1]
+    Wn = L[l][0]
+    for j in range(len(W)):
+        s = _l1(W[j]) + abs(b[j])
+        if s == 0:
+            s = 1 / _l1(row[j] for row in Wn) if any(row[j] for row in Wn) else Fraction(1)
+        if s != 1:
+            W[j] = [v / s for v in W[j]]
+            b[j] = b[j] / s
+            for row in Wn:
+                row[j] = row[j] * s
+
+
+def normalise(net: Network) -> Network:
+    """Step 1 of the canonical form only: the unique scaled representative, neurons unsorted."""
+    L = _mutable(net)
+    for l in range(1, net.depth):
+        _normalise_layer(L, l)
+    return _freeze(net.architecture, L)
+
+
+@dataclass(frozen=True)
+class CanonicalForm:
+    """A canonical representative of ``G . theta``.
+
+    ``exact`` is True when the representative provably depends only on the
+    orbit (see the module docstring); ``network`` is always in the orbit.
+    """
+    network: Network
+    exact: bool
+
+    def sha256(self) -> str:
+        return self.network.sha256()
+
+
+def _groups(keys):
+    """Index groups with equal keys (keys already sorted), only groups of size >= 2."""
+    out, i = [], 0
+    while i < len(keys):
+        k = i
+        while k + 1 < len(keys) and keys[k + 1] == keys[i]:
+            k += 1
+        if k > i:
+            out.append(list(range(i, k + 1)))
+        i = k + 1
+    return out
+
+
+def canonical_form(net: Network) -> CanonicalForm:
+    """Exact canonical form under G (module docstring)."""
+    L = _mutable(net)
+    d = net.depth
+    exact = True
+    prev_groups: list[list[int]] = []
+    for l in range(1, d):
+        _normalise_layer(L, l)
+        W, b = L[l - 1]
+        members = {i for g in prev_groups for i in g}
+
+        def key(j):
+            row = list(W[j])
+            for g in prev_groups:
+                vals = sorted(row[i] for i in g)
+                for i, v in zip(g, vals):
+                    row[i] = v
+            return tuple(row) + (b[j],)
+        keys = [key(j) for j in range(len(W))]
+        order = sorted(range(len(W)), key=lambda j: keys[j])
+        _apply_perm(L, l, order)
+        keys = [keys[j] for j in order]
+        _resolve(L, l - 1, prev_groups)
+        groups = _groups(keys)
+        if groups and prev_groups and members:
+            if any(len({tuple(row[i] for row in L[l - 1][0]) for i in g}) > 1 for g in prev_groups):
+                exact = False
+        prev_groups = groups
+    _resolve(L, d - 1, prev_groups)
+    return CanonicalForm(_freeze(net.architecture, L), exact)
+
+
+def _apply_perm(L, l, order) -> None:
+    W, b = L[l - 1]
+    L[l - 1] = [[W[j] for j in order], [b[j] for j in order]]
+    L[l][0] = [[row[j] for j in order] for row in L[l][0]]
+
+
+def _resolve(L, l, groups) -> None:
+    """Order each tie group of hidden layer ``l`` by its outgoing column."""
+    if l < 1 or not groups:
+        return
+    n = len(L[l - 1][0])
+    order = list(range(n))
+    Wn = L[l][0]
+    for g in groups:
+        cols = sorted(g, key=lambda j: tuple(row[j] for row in Wn))
+        for pos, j in zip(g, cols):
+            order[pos] = j
+    _apply_perm(L, l, order)
+
+
+def same_orbit(a: Network, b: Network, max_branches: int = 100_000) -> bool:
+    """Decide exactly whether ``b`` lies in ``G . a``.
+
+    Both networks are normalised (scalings removed); then hidden layers are
+    matched one at a time by bijections that send rows to equal rows, with
+    backtracking over tie groups. Raises ``RuntimeError`` past
+    ``max_branches`` (only for heavily degenerate networks).
+    """
+    if a.architecture != b.architecture:
+        return False
+    ca, cb = canonical_form(a), canonical_form(b)
+    if ca.network == cb.network:
+        return True
+    if ca.exact and cb.exact:
+        return False
+    A, B = _mutable(normalise(a)), _mutable(normalise(b))
+    d = a.depth
+    budget = [max_branches]
+
+    def rows_of(L, l, perm_prev):
+        W, bb = L[l - 1]
+        if perm_prev is None:
+            return [tuple(W[j]) + (bb[j],) for j in range(len(W))]
+        return [tuple(W[j][p] for p in perm_prev) + (bb[j],) for j in range(len(W))]
+
+    def rec(l, perm_prev):
+        # perm_prev[i] = index in A of the neuron matched to B's neuron i in layer l-1
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise RuntimeError("same_orbit: too many tie branches")
+        ra = rows_of(A, l, perm_prev)
+        rb = rows_of(B, l, None)
+        if l == d:
+            return ra == rb
+        if sorted(ra) != sorted(rb):
+            return False
+        # candidates for each B neuron: A neurons with equal row
+        by_row: dict = {}
+        for j, r in enumerate(ra):
+            by_row.setdefault(r, []).append(j)
+        groups = {}
+        for i, r in enumerate(rb):
+            groups.setdefault(r, []).append(i)
+        keys = list(groups)
+        choices = [list(permutations(by_row[k])) for k in keys]
+
+        def assign(k, perm):
+            if k == len(keys):
+                return rec(l + 1, perm)
+            for p in choices[k]:
+                for i, j in zip(groups[keys[k]], p):
+                    perm[i] = j
+                if assign(k + 1, perm):
+                    return True
+            return False
+        return assign(0, [0] * len(rb))
+    return rec(1, None)
