@@ -27,7 +27,7 @@ DEFAULT_DENOMINATOR = 256
 
 def parse_architecture(text: str) -> list[int]:
     """``"2,3,1"`` or ``"(2,3,1)"`` or ``"2-3-1"`` to a list of widths."""
-    t = text.strip().strip("()[]").replace("-", ",").replace("x", ",")
+    t = text.strip().strip("()[]").replace("-", ",")
     try:
         arch = [int(p) for p in t.split(",") if p.strip()]
     except ValueError:

@@ -1,0 +1,93 @@
+"""CLI: info, random, canon with and without --json; torch loading (issue 2)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from exactsym import load_network, random_network, same_orbit, save_network
+from conftest import EXAMPLES
+
+
+def test_info(run_cli):
+    code, out, _ = run_cli("info", os.path.join(EXAMPLES, "flip.json"))
+    assert code == 0 and "D = 7" in out and "H = 2" in out and "D - H = 5" in out
+    code, out, _ = run_cli("info", os.path.join(EXAMPLES, "flip.json"), "--json")
+    obj = json.loads(out)
+    assert (obj["D"], obj["H"], obj["bound"], obj["architecture"]) == (7, 2, 5, [1, 2, 1])
+
+
+def test_random_is_seeded(run_cli, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_cli("random", "3,4,2", "--seed", 9, "-o", a)[0] == 0
+    code, out, _ = run_cli("random", "3,4,2", "--seed", 9, "-o", b, "--json")
+    assert code == 0 and json.loads(out)["D"] == 3 * 4 + 4 + 4 * 2 + 2
+    assert a.read_bytes() == b.read_bytes()
+    net = load_network(a)
+    assert net == random_network([3, 4, 2], seed=9)
+    assert all(v.denominator in (1, 2, 4, 8, 16, 32, 64, 128, 256) for v in net.flat())
+    code, out, _ = run_cli("random", "2,2,1", "--init", "int:2", "--seed", 1)
+    ints = load_network_from_text(out, tmp_path)
+    assert all(v.denominator == 1 and abs(v) <= 2 for v in ints.flat())
+
+
+def load_network_from_text(text, tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text(text)
+    return load_network(p)
+
+
+def test_canon(run_cli, tmp_path):
+    out_file = tmp_path / "c.json"
+    src = os.path.join(EXAMPLES, "small.json")
+    code, out, _ = run_cli("canon", src, "-o", out_file)
+    assert code == 0 and "canonical sha256" in out
+    c = load_network(out_file)
+    assert same_orbit(c, load_network(src))
+    code, out, _ = run_cli("canon", src, "--json")
+    obj = json.loads(out)
+    assert obj["exact"] is True and obj["canonical_sha256"] == c.sha256()
+
+
+def test_placeholders_exit_cleanly(run_cli):
+    for cmd in ("sweep",):
+        code, out, err = run_cli(cmd, "x", "--json")
+        if code == 3:
+            assert "not implemented" in json.loads(out)["error"]
+
+
+def test_console_script_runs():
+    r = subprocess.run([sys.executable, "-m", "exactsym", "info", os.path.join(EXAMPLES, "flip.json"), "--json"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["D"] == 7
+
+
+def test_torch_round_trip(tmp_path):
+    torch = pytest.importorskip("torch")
+    net = random_network([2, 4, 3, 1], seed=3)
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3),
+                              torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+    with torch.no_grad():
+        for lin, (W, b) in zip([seq[0], seq[2], seq[4]], net.layers):
+            lin.weight.copy_(torch.tensor([[float(v) for v in r] for r in W]))
+            lin.bias.copy_(torch.tensor([float(v) for v in b]))
+    p = tmp_path / "m.pt"
+    torch.save(seq.state_dict(), p)
+    assert load_network(p) == net
+    p2 = tmp_path / "full.pt"
+    torch.save(seq, p2)  # a full module is refused by weights_only=True loading: clear error
+    from exactsym.io import InputError
+    try:
+        assert load_network(p2) == net
+    except InputError as e:
+        assert str(p2) in str(e)
+
+
+def test_core_extension():
+    from exactsym import _core
+    assert _core.is_prime(2**61 - 1) and not _core.is_prime(2**61 + 1)
+    assert _core.residue(1, 3, 7) == 5
+    from exactsym.check.common import is_prime
+    for n in range(2, 2000):
+        assert _core.is_prime(n) == is_prime(n)
