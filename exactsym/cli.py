@@ -104,6 +104,107 @@ def cmd_canon(args) -> int:
     return EXIT_OK
 
 
+def parse_box(text):
+    """``"LO,HI"`` to the exact pair ``(lo, hi)`` of the cube ``[lo, hi]^n0``."""
+    from .numbers import EntryError, parse_entry
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise UsageError(f"--box {text!r}: expected LO,HI")
+    try:
+        lo, hi = parse_entry(parts[0]), parse_entry(parts[1])
+    except EntryError as e:
+        raise UsageError(f"--box {text!r}: {e}") from None
+    if not lo < hi:
+        raise UsageError(f"--box {text!r}: LO must be smaller than HI")
+    return lo, hi
+
+
+def _write_cert(args, cert):
+    if getattr(args, "cert", None) and cert is not None:
+        write_json_atomic(args.cert, cert, indent=None)
+        return True
+    return False
+
+
+def cmd_certify(args) -> int:
+    from .certify import certify
+    net = _load(args, args.net)
+    box = parse_box(args.box)
+    res = certify(net, box=box, seed=args.seed, n_points=args.n_points, max_regions=args.max_regions,
+                  time_limit=args.time_limit, progress=not args.quiet and not args.json)
+    wrote = _write_cert(args, res.certificate)
+    obj = res.to_dict()
+    obj.update(file=args.net, certificate=args.cert if wrote else None)
+    lines = [f"verdict      {res.verdict}",
+             f"network      {args.net}  architecture {tuple(net.architecture)}, D = {net.D}, H = {net.H}, "
+             f"D - H = {net.bound}"]
+    if res.fdim is not None:
+        lines.append(f"fdim         batch rank {res.fdim} of bound {res.bound}"
+                     + (" (= D - H, certified)" if res.fdim == res.bound else ""))
+    lines.append(f"reason       {res.reason}")
+    if res.mechanisms:
+        lines.append("witnesses")
+        lines += [f"  - mechanism {m['mechanism']} ({m['name']}): {m['description']}" for m in res.mechanisms]
+    lines.append("proven")
+    lines += [f"  - {p}" for p in res.proven] or ["  - nothing"]
+    if res.not_proven:
+        lines.append("not proven")
+        lines += [f"  - {p}" for p in res.not_proven]
+    if res.suspects:
+        lines.append("suspects")
+        lines += [f"  - {p}" for p in res.suspects]
+    if wrote:
+        lines.append(f"certificate  {args.cert}  (re-check: exactsym check {args.cert})")
+    _emit(args, obj, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_equiv(args) -> int:
+    from .equiv import equivalent
+    a = _load(args, args.net1)
+    b = _load(args, args.net2)
+    if a.n0 != b.n0 or a.n_out != b.n_out:
+        raise InputError(args.net2, f"maps R^{b.n0} -> R^{b.n_out}, but {args.net1} maps R^{a.n0} -> R^{a.n_out}")
+    res = equivalent(a, b, box=parse_box(args.box), seed=args.seed, max_regions=args.max_regions,
+                     time_limit=args.time_limit)
+    wrote = _write_cert(args, res.certificate)
+    obj = res.to_dict()
+    obj["certificate"] = args.cert if wrote else None
+    word = {True: "equivalent", False: "not equivalent", None: "undecided"}[res.equivalent]
+    lines = [f"{word}: {res.reason}", f"same orbit under G: {'yes' if res.same_orbit else 'no'}"]
+    if res.point is not None:
+        from .numbers import fmt
+        lines.append("point        (" + ", ".join(fmt(v) for v in res.point) + ")")
+        lines.append("F1 there     (" + ", ".join(fmt(v) for v in res.values[0]) + ")")
+        lines.append("F2 there     (" + ", ".join(fmt(v) for v in res.values[1]) + ")")
+    if wrote:
+        lines.append(f"certificate  {args.cert}")
+    _emit(args, obj, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .check import check_certificate
+    from .io import load_json
+    cert = load_json(args.cert)
+    res = check_certificate(cert)
+    obj = res.to_dict()
+    obj["file"] = args.cert
+    _emit(args, obj, f"{'VALID' if res.valid else 'INVALID'}  {res.claim}: {res.reason}")
+    return EXIT_OK if res.valid else EXIT_FAILED
+
+
+def _delegate(module, func_name, name):
+    """Subcommands implemented in their own modules (``*_cli``)."""
+    def run(args) -> int:
+        from importlib import import_module
+        mod = import_module(f".{module}", __package__)
+        return getattr(mod, func_name)(args)
+    return run
+
+
 def _not_yet(name):
     def run(args) -> int:
         msg = f"'exactsym {name}' is not implemented yet in exactsym {__version__}"
@@ -154,14 +255,39 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("canon", cmd_canon, "canonical form under permutations and positive scalings")
     net_arg(sp)
     sp.add_argument("-o", "--output", metavar="OUT")
-    for name, help_ in [("fdim", "exact functional dimension with a certificate"),
-                        ("regions", "certified activation-region enumeration"),
-                        ("certify", "certify no hidden symmetries / local identifiability"),
-                        ("equiv", "decide whether two networks compute the same function"),
-                        ("check", "re-verify a certificate with the standard-library checker"),
-                        ("sweep", "exact functional-dimension sweeps over architectures")]:
-        sp = add(name, _not_yet(name), help_)
-        sp.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    sp = add("certify", cmd_certify, "certify no hidden symmetries / local identifiability, or find a witness")
+    net_arg(sp)
+    sp.add_argument("--box", metavar="LO,HI", help="domain [LO,HI]^n0 instead of R^n0")
+    sp.add_argument("--cert", metavar="OUT", help="write the certificate here")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--n-points", type=_positive_int, metavar="N", help="batch size for the rank")
+    sp.add_argument("--max-regions", type=_positive_int, default=5000, metavar="N")
+    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    sp = add("equiv", cmd_equiv, "decide exactly whether two networks compute the same function")
+    sp.add_argument("net1", metavar="NET1")
+    sp.add_argument("net2", metavar="NET2")
+    sp.add_argument("--denominator", type=_positive_int, metavar="N")
+    sp.add_argument("--box", metavar="LO,HI")
+    sp.add_argument("--cert", metavar="OUT")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--max-regions", type=_positive_int, default=100_000, metavar="N")
+    sp.add_argument("--time-limit", type=float, default=None, metavar="S")
+    sp = add("check", cmd_check, "re-verify a certificate with the standard-library checker")
+    sp.add_argument("cert", metavar="CERT")
+    for name, module, help_ in [("fdim", "fdim_cli", "exact functional dimension with a certificate"),
+                                ("regions", "regions_cli", "certified activation-region enumeration"),
+                                ("sweep", "sweep_cli", "exact functional-dimension sweeps over architectures")]:
+        try:
+            from importlib import import_module
+            mod = import_module(f".{module}", __package__)
+        except ImportError:
+            sp = add(name, _not_yet(name), help_)
+            sp.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+            continue
+        sp = add(name, getattr(mod, f"cmd_{name}"), help_)
+        if name != "sweep":
+            net_arg(sp)
+        mod.add_arguments(sp)
     return p
 
 

@@ -1,0 +1,203 @@
+r"""``certify``: one verdict about theta's hidden symmetries, with a certificate.
+
+Verdicts (SPEC section 3), strongest first, each only with its proof:
+
+``hidden-symmetry``
+    an explicit theta' (a mechanism witness, :mod:`exactsym.mechanisms`)
+    with F_theta' = F_theta on the domain and theta' not in G.theta.
+``no-hidden-symmetries``
+    depth 2 on all of R^n0: the shallow criterion (i)-(iv) holds, checked
+    exactly (``proofs/shallow-criterion.md``).
+``locally-identifiable``
+    ``fdim >= D - H`` (modular-rank certificate) and every hidden incoming
+    row nonzero; by the constant-rank theorem the fibre near theta is the
+    scaling orbit (``proofs/local-identifiability.md``). This is the
+    strongest positive verdict for deep networks: no global criterion for
+    depth >= 3 is proven in ``proofs/``.
+``undecided``
+    with the reason (a criterion's hypothesis that failed with no witness,
+    a deficit of the batch rank that is not settled, a budget).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .check.symmetry import flip_matrices, rref_kernel, zero_one_kernel_vectors
+from .mechanisms import detect, domain_json
+from .network import Network
+
+__all__ = ["certify", "CertifyResult", "shallow_criterion"]
+
+SEARCH_LIMIT = 22
+
+
+@dataclass
+class CertifyResult:
+    verdict: str
+    fdim: int | None
+    fdim_exact: bool
+    bound: int
+    D: int
+    H: int
+    mechanisms: list
+    suspects: list
+    reason: str
+    proven: list
+    not_proven: list
+    criterion: dict | None = None
+    regions: dict | None = None
+    witness: object = field(default=None, repr=False)
+    certificate: dict | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "fdim": self.fdim, "fdim_exact": self.fdim_exact,
+                "bound": self.bound, "D": self.D, "H": self.H, "mechanisms": self.mechanisms,
+                "suspects": self.suspects, "reason": self.reason, "proven": self.proven,
+                "not_proven": self.not_proven, "criterion": self.criterion, "regions": self.regions}
+
+
+def shallow_criterion(net: Network) -> dict:
+    """Conditions (i)-(iv) of the shallow criterion, decided exactly (depth 2 only).
+
+    Returns ``{"i": bool, "ii": bool, "iii": bool, "iv": bool | None, "failing": [...],
+    "kernel_dimension": k}``; ``iv`` is None when the kernel of the matrices
+    ``c_j w_j^T`` has more than ``SEARCH_LIMIT`` free coordinates.
+    """
+    if net.depth != 2:
+        raise ValueError("the shallow criterion is for depth d = 2")
+    W, b = net.layers[0]
+    C = net.layers[1][0]
+    n1 = net.architecture[1]
+    out = {"failing": []}
+    out["i"] = all(any(W[j]) for j in range(n1))
+    if not out["i"]:
+        out["failing"].append("(i) some hidden neuron has zero incoming weights w_j = 0")
+    out["ii"] = all(any(C[i][j] for i in range(len(C))) for j in range(n1))
+    if not out["ii"]:
+        out["failing"].append("(ii) some hidden neuron has a zero outgoing column c_j = 0")
+    rows = [list(W[j]) + [b[j]] for j in range(n1)]
+    prop = []
+    for j in range(n1):
+        for k in range(j + 1, n1):
+            rj, rk = rows[j], rows[k]
+            if all(rj[a] * rk[c] == rj[c] * rk[a] for a in range(len(rj)) for c in range(a + 1, len(rj))):
+                prop.append((j, k))
+    out["iii"] = not prop
+    if prop:
+        out["failing"].append(f"(iii) rows {prop[0][0]} and {prop[0][1]} are proportional")
+    vecs = flip_matrices(net, 1)
+    _, free = rref_kernel(vecs)
+    out["kernel_dimension"] = len(free)
+    try:
+        S = zero_one_kernel_vectors(vecs, limit_free=SEARCH_LIMIT)
+        out["iv"] = not S
+        if S:
+            out["failing"].append(f"(iv) the flip set {S[0]} has sum c_j w_j^T = 0")
+    except OverflowError as e:
+        out["iv"] = None
+        out["failing"].append(f"(iv) not decided: {e}")
+    return out
+
+
+def _rows_nonzero(net) -> bool:
+    return all(any(net.layers[l - 1][0][j]) or net.layers[l - 1][1][j] for l, j in net.hidden_neurons())
+
+
+def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
+            use_regions: bool | None = None, max_regions: int = 5000,
+            time_limit: float | None = 60.0, progress: bool = False) -> CertifyResult:
+    """Certify theta's symmetry status on R^n0 (``box=None``) or on ``[lo, hi]^n0``.
+
+    ``use_regions``: enumerate regions (within ``max_regions``/``time_limit``)
+    so that stability mechanisms of deeper neurons can be decided; by
+    default only when the network has depth >= 3 or a box domain.
+    """
+    proven, not_proven = [], []
+    regions_info, reg = None, None
+    if use_regions is None:
+        use_regions = net.depth >= 3 or box is not None
+    if use_regions:
+        try:
+            from .regions import regions as enumerate_regions
+            reg = enumerate_regions(net, box=box, max_regions=max_regions, time_limit=time_limit,
+                                    progress=progress)
+            regions_info = {"count": len(reg.regions), "complete": bool(reg.complete),
+                            "reason": getattr(reg, "reason", None)}
+            if reg.complete:
+                proven.append(f"the domain has exactly {len(reg.regions)} activation regions (certified)")
+            else:
+                not_proven.append("stability of deeper neurons on the whole domain (region enumeration "
+                                  f"incomplete: {regions_info['reason']})")
+                reg = None
+        except ImportError:
+            not_proven.append("stability of deeper neurons (region enumeration unavailable)")
+    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None)
+    base = dict(bound=net.bound, D=net.D, H=net.H, suspects=suspects, regions=regions_info)
+    if witnesses:
+        w = witnesses[0]
+        proven.append(f"F_theta' = F_theta for the explicit theta' of mechanism {w.mechanism} "
+                      f"({w.name}), and theta' is not in G.theta")
+        return CertifyResult("hidden-symmetry", None, False, mechanisms=[x.to_dict() for x in witnesses],
+                             reason=w.description, proven=proven, not_proven=not_proven,
+                             witness=w, certificate=w.certificate, **base)
+
+    from .fdim import functional_dimension
+    fd = functional_dimension(net, n_points=n_points, seed=seed)
+    rank = fd.rank
+    full = rank == net.bound
+    rows_ok = _rows_nonzero(net)
+    head = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
+            "domain": domain_json(box)}
+    claims = []
+    if full:
+        proven.append(f"functional dimension >= D - H = {net.bound} (modular-rank certificate), "
+                      f"so it equals D - H")
+    else:
+        not_proven.append(f"full functional dimension: the batch rank is {rank} < D - H = {net.bound}"
+                          + (" (exact rank of this batch)" if fd.exact else ""))
+    if full and rows_ok:
+        claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fd.certificate["evidence"]}})
+        proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
+
+    crit = None
+    if net.depth == 2 and box is None:
+        crit = shallow_criterion(net)
+        if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
+            claims.insert(0, {"claim": "no-hidden-symmetries",
+                              "evidence": {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"],
+                                           "search_limit": SEARCH_LIMIT}})
+            proven.insert(0, "no hidden symmetries on R^n0: the shallow criterion (i)-(iv) holds exactly")
+            cert = dict(head, claims=claims)
+            return CertifyResult("no-hidden-symmetries", rank, fd.exact, mechanisms=[], criterion=crit,
+                                 reason="shallow criterion (i)-(iv) holds", proven=proven,
+                                 not_proven=not_proven, certificate=cert, **base)
+        not_proven.append("global absence of hidden symmetries: " + "; ".join(crit["failing"])
+                          + " (and no mechanism witness was found)")
+    elif net.depth >= 3:
+        not_proven.append("global absence of hidden symmetries: no criterion for depth >= 3 is proven")
+    else:
+        not_proven.append("global absence of hidden symmetries on a box: the shallow criterion is "
+                          "proven for R^n0 only")
+    if claims:
+        cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
+        return CertifyResult("locally-identifiable", rank, fd.exact, mechanisms=[], criterion=crit,
+                             reason="fdim = D - H and every hidden incoming row is nonzero",
+                             proven=proven, not_proven=not_proven, certificate=cert, **base)
+    if not rows_ok:
+        reason = "a hidden neuron has a zero incoming row"
+    else:
+        reason = f"batch functional dimension {rank} < D - H = {net.bound}; no mechanism witness found"
+        if fd.exact:
+            suspects.append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
+    cert = dict(head, claim="fdim>=r", r=rank, evidence=fd.certificate["evidence"]) if rank else None
+    return CertifyResult("undecided", rank, fd.exact, mechanisms=[], criterion=crit, reason=reason,
+                         proven=proven, not_proven=not_proven, certificate=cert, **base)
+
+
+class _RegionFacts:
+    """Adapter: a complete region enumeration as (patterns, regions-complete evidence)."""
+
+    def __init__(self, res):
+        self.patterns = [tuple(r.pattern) for r in res.regions]
+        self.evidence = res.certificate["evidence"]
