@@ -23,13 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .check.symmetry import flip_matrices, rref_kernel, zero_one_kernel_vectors
+from .check.symmetry import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_kernel_vectors
 from .mechanisms import detect, domain_json
 from .network import Network
 
 __all__ = ["certify", "CertifyResult", "shallow_criterion"]
-
-SEARCH_LIMIT = 22
 
 
 @dataclass
@@ -166,7 +164,7 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
         if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
             claims.insert(0, {"claim": "no-hidden-symmetries",
                               "evidence": {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"],
-                                           "search_limit": SEARCH_LIMIT}})
+                                           }})
             proven.insert(0, "no hidden symmetries on R^n0: the shallow criterion (i)-(iv) holds exactly")
             cert = dict(head, claims=claims)
             return CertifyResult("no-hidden-symmetries", rank, fd.exact, mechanisms=[], criterion=crit,

@@ -139,7 +139,7 @@ def line_breakpoints(net: Network, max_pieces: int = 100_000) -> list[Fraction]:
 
 
 def _cert(a, b, box, claim, evidence):
-    ev = {"network2": b.to_dict()}
+    ev = {"network2": b.to_dict(), "network2_sha256": b.sha256()}
     ev.update(evidence)
     return {"format": "exactsym-cert/1", "claim": claim, "network": a.to_dict(),
             "network_sha256": a.sha256(), "domain": domain_json(box), "evidence": ev}

@@ -172,8 +172,10 @@ def detect(net: Network, box=None, regions=None, first_only: bool = False) -> tu
                 if any(x != lam * y for x, y in zip(rj, rk)):
                     continue
                 if lam > 0:
+                    # some redistributions only swap the two neurons' roles (an orbit move): try several
                     if j < k and add(_try(net, box, 5, [{"layer": l, "j": j, "k": k, "lambda": fmt(lam),
-                                                         "t": _unit(n_next, i)} for i in range(n_next)],
+                                                         "t": _unit(n_next, i, s)}
+                                                        for s in (1, Fraction(1, 3), -2) for i in range(n_next)],
                                           f"rows ({l},{j}) = {fmt(lam)} x row ({l},{k}): outgoing weights can be redistributed")):
                         return found, suspects
                 elif all(-lam * Wn[i][j] == -Wn[i][k] for i in range(n_next)):

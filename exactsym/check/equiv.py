@@ -7,7 +7,7 @@ widths and the same depth stacks their hidden layers side by side
 cells of the common refinement of the two region sets, and on each cell
 both networks are affine. ``proofs/equivalence.md`` proves both claims.
 
-``not-equivalent``: evidence ``{"network2": net, "point": [...], "values": [[...], [...]]}``;
+``not-equivalent``: evidence ``{"network2": net, "network2_sha256": sha, "point": [...], "values": [[...], [...]]}``;
 the checker evaluates both networks exactly at the point.
 
 ``equivalent``: evidence ``{"network2": net, "method": "line", "breakpoints": [...]}`` (n0 = 1)
@@ -67,9 +67,12 @@ def difference_network(a: Network, b: Network) -> Network:
 
 def _network2(cert) -> Network:
     try:
-        return Network.from_dict(cert["evidence"].get("network2"))
+        net = Network.from_dict(cert["evidence"].get("network2"))
     except NetworkError as e:
         raise CheckFailure(f"network2: {e}") from None
+    if cert["evidence"].get("network2_sha256") != net.sha256():
+        raise CheckFailure("network2_sha256 does not match network2")
+    return net
 
 
 def verify_not_equivalent(cert) -> str:

@@ -44,6 +44,8 @@ from .common import CheckFailure, integer, load_network, parse_domain, rational
 __all__ = ["transform", "VERIFIERS", "zero_one_kernel_vectors", "flip_matrices"]
 
 Q0 = Fraction(0)
+#: largest kernel dimension of the c_j w_j^T for which (iv) is decided (2^k subsets)
+SEARCH_LIMIT = 22
 
 
 def _layers(net):
@@ -359,7 +361,7 @@ def verify_no_hidden_symmetries(cert) -> str:
                 raise CheckFailure(f"(iii) fails: rows {j} and {k} are proportional")
     vecs = flip_matrices(net, 1)
     try:
-        S = zero_one_kernel_vectors(vecs, limit_free=integer(ev.get("search_limit", 22), "search_limit", 0, 30))
+        S = zero_one_kernel_vectors(vecs, limit_free=SEARCH_LIMIT)
     except OverflowError as e:
         raise CheckFailure(f"(iv) not decided: {e}") from None
     if S:

@@ -1,0 +1,192 @@
+"""Mechanism witnesses, the shallow criterion, exact equivalence and their certificates (issue 5)."""
+import itertools
+import json
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from exactsym import Network, random_network, same_orbit
+from exactsym.certify import shallow_criterion
+from exactsym.check import check_certificate
+from exactsym.check.symmetry import flip_matrices, zero_one_kernel_vectors
+from exactsym.equiv import equivalent, line_breakpoints
+from exactsym.mechanisms import detect
+from conftest import flip_network
+from tamper import numeric_paths, tampered
+
+
+def exact_agree(a, b, n=40, seed=0, box=None):
+    rng = random.Random(seed)
+    lo, hi = box or (-10, 10)
+    for _ in range(n):
+        x = [Fraction(rng.randint(lo * 97, hi * 97), 97) for _ in range(a.n0)]
+        if a.forward(x) != b.forward(x):
+            return False
+    return True
+
+
+PLANTED = {
+    1: Network([2, 3, 1], [([[1, 2], [3, -1], [1, 1]], [0, 1, -1]), ([[1, 0, 2]], [0])]),
+    2: Network([1, 2, 2, 1], [([[1], [-1]], [0, 0]), ([[1, 1], [-1, -1]], [1, -1]), ([[1, 2]], [0])]),
+    3: Network([1, 2, 2, 1], [([[1], [-1]], [0, 0]), ([[1, 1], [1, -2]], [1, 0]), ([[1, 2]], [0])]),
+    4: Network([2, 2, 1], [([[0, 0], [1, 2]], [3, 1]), ([[2, 1]], [0])]),
+    5: Network([2, 3, 1], [([[1, 2], [2, 4], [1, -1]], [1, 2, 0]), ([[1, 1, 1]], [0])]),
+    6: flip_network()[0],
+    7: Network([1, 2, 2, 1], [([[1], [-1]], [0, 0]), ([[1, 1], [2, 1]], [1, 1]), ([[1, 2]], [0])]),
+}
+
+
+@pytest.mark.parametrize("mech", sorted(PLANTED))
+def test_planted_mechanism_found_and_certified(mech):
+    net = PLANTED[mech]
+    regions = None
+    if mech in (2, 3, 7):
+        from exactsym.regions import regions as enumerate_regions
+        from exactsym.certify import _RegionFacts
+        res = enumerate_regions(net, progress=False)
+        assert res.complete
+        regions = _RegionFacts(res)
+    ws, _ = detect(net, None, regions)
+    mechs = [w.mechanism for w in ws]
+    assert mech in mechs, mechs
+    for w in ws:
+        assert not same_orbit(net, w.theta_prime)
+        assert exact_agree(net, w.theta_prime)
+        r = check_certificate(w.certificate)
+        assert r.valid, r.reason
+        if net.n0 == 1:
+            e = equivalent(net, w.theta_prime)
+            assert e.equivalent is True and check_certificate(e.certificate).valid
+
+
+def test_flip_example_of_spec():
+    a, b = flip_network()
+    ws, _ = detect(a)
+    assert [w.mechanism for w in ws] == [6]
+    assert ws[0].theta_prime == b                       # exactly the theta' of SPEC 4.6
+    e = equivalent(a, b)
+    assert e.equivalent is True and e.same_orbit is False
+    assert json.loads(json.dumps(e.certificate))["evidence"]["breakpoints"] == ["-1/2", "0"]
+
+
+def test_box_stability_first_layer():
+    # on [-1, 1] the first neuron x + 3 is always active, the second -x - 2 never
+    net = Network([1, 2, 1], [([[1], [-1]], [3, -2]), ([[1, 1]], [0])])
+    assert detect(net)[0] == [] or all(w.mechanism not in (2, 3) for w in detect(net)[0])
+    ws, _ = detect(net, box=(Fraction(-1), Fraction(1)))
+    assert {w.mechanism for w in ws} >= {2, 3}
+    for w in ws:
+        assert check_certificate(w.certificate).valid
+        assert exact_agree(net, w.theta_prime, box=(-1, 1))
+        assert not exact_agree(net, w.theta_prime, box=(-10, 10)) or w.mechanism not in (2, 3)
+
+
+def test_box_certificate_rejected_on_wider_domain():
+    net = Network([1, 2, 1], [([[1], [-1]], [3, -2]), ([[1, 1]], [0])])
+    ws = [w for w in detect(net, box=(Fraction(-1), Fraction(1)))[0] if w.mechanism in (2, 3)]
+    assert ws
+    for w in ws:
+        c = json.loads(json.dumps(w.certificate))
+        c["domain"] = {"box": ["-5", "5"]}
+        assert not check_certificate(c).valid
+        c["domain"] = "R^n"
+        assert not check_certificate(c).valid
+
+
+def brute_force_flip_sets(vecs):
+    n = len(vecs)
+    return [list(S) for k in range(1, n + 1) for S in itertools.combinations(range(n), k)
+            if all(sum(vecs[j][i] for j in S) == 0 for i in range(len(vecs[0])))]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 3), st.integers(1, 7), st.integers(0, 10**6))
+def test_zero_subset_sum_matches_brute_force(n0, n1, seed):
+    net = random_network([n0, n1, 1], seed=seed, init="int:1")
+    vecs = flip_matrices(net, 1)
+    found = zero_one_kernel_vectors(vecs, first_only=False)
+    assert sorted(found) == sorted(brute_force_flip_sets(vecs))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 2), st.integers(2, 4), st.integers(0, 10**6), st.sampled_from(["int:1", "int:2"]))
+def test_soundness_shallow(n0, n1, seed, init):
+    """No-hidden-symmetries is never concluded where a witness exists; witnesses are sound."""
+    net = random_network([n0, n1, 1], seed=seed, init=init)
+    crit = shallow_criterion(net)
+    ws, _ = detect(net)
+    if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
+        assert ws == []
+    for w in ws:
+        assert exact_agree(net, w.theta_prime, seed=seed)
+        assert not same_orbit(net, w.theta_prime)
+        assert check_certificate(w.certificate).valid
+        if n0 == 1:
+            assert equivalent(net, w.theta_prime).equivalent is True
+
+
+def test_equivalence_refutes_with_exact_point():
+    a = random_network([2, 4, 1], seed=1)
+    b = random_network([2, 4, 1], seed=2)
+    e = equivalent(a, b)
+    assert e.equivalent is False
+    assert a.forward(e.point) != b.forward(e.point) and e.values == [a.forward(e.point), b.forward(e.point)]
+    assert check_certificate(e.certificate).valid
+
+
+def test_line_breakpoints_against_dense_grid():
+    net = random_network([1, 6, 5, 1], seed=4)
+    ts = line_breakpoints(net)
+    assert ts == sorted(set(ts))
+    # every sign change on a fine grid lies in a bracket that contains a computed breakpoint
+    grid = [Fraction(k, 64) for k in range(-64 * 12, 64 * 12)]
+    labels = [net.labels([x]) for x in grid]
+    for x0, x1, l0, l1 in zip(grid, grid[1:], labels, labels[1:]):
+        if l0 != l1:
+            assert any(x0 <= t <= x1 for t in ts)
+    # and every breakpoint is a genuine sign change of some neuron
+    for t in ts:
+        eps = Fraction(1, 10**9)
+        assert net.labels([t - eps]) != net.labels([t + eps])
+
+
+def _certs():
+    a, b = flip_network()
+    out = [equivalent(a, b).certificate,
+           equivalent(random_network([1, 3, 1], seed=1), random_network([1, 3, 1], seed=2)).certificate]
+    for mech, net in sorted(PLANTED.items()):
+        if mech in (1, 4, 5, 6):
+            out += [w.certificate for w in detect(net)[0]]
+    net = Network([1, 2, 1], [([[1], [-1]], [3, -2]), ([[1, 1]], [0])])
+    out += [w.certificate for w in detect(net, box=(Fraction(-1), Fraction(1)))[0]]
+    crit_net = Network([2, 3, 1], [([[1, 0], [0, 1], [1, 1]], [0, 1, 2]), ([[1, 2, 3]], [0])])
+    from exactsym.certify import shallow_criterion as sc
+    c = sc(crit_net)
+    out.append({"format": "exactsym-cert/1", "claim": "no-hidden-symmetries", "network": crit_net.to_dict(),
+                "network_sha256": crit_net.sha256(), "domain": "R^n",
+                "evidence": {"criterion": "shallow", "kernel_dimension": c["kernel_dimension"]}})
+    return out
+
+
+CERTS = _certs()
+
+
+def test_untouched_certificates_accepted():
+    assert len(CERTS) >= 10
+    for c in CERTS:
+        r = check_certificate(c)
+        assert r.valid, (c["claim"], r.reason)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_tampered_certificates_rejected(data):
+    cert = data.draw(st.sampled_from(CERTS))
+    paths = list(numeric_paths(cert))
+    path = data.draw(st.sampled_from(paths))
+    k = data.draw(st.integers(1, 5))
+    bad = tampered(cert, path, k)
+    r = check_certificate(bad)
+    assert not r.valid, (cert["claim"], path)
