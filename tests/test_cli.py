@@ -76,12 +76,18 @@ def test_torch_round_trip(tmp_path):
     torch.save(seq.state_dict(), p)
     assert load_network(p) == net
     p2 = tmp_path / "full.pt"
-    torch.save(seq, p2)  # a full module is refused by weights_only=True loading: clear error
+    torch.save(seq, p2)  # a whole nn.Sequential loads through the allowlist
+    assert load_network(p2) == net
+    # anything else pickled is refused without being unpickled
+    p3 = tmp_path / "evil.pt"
+    torch.save({"w": __import__("fractions").Fraction(1, 3)}, p3)
     from exactsym.io import InputError
-    try:
-        assert load_network(p2) == net
-    except InputError as e:
-        assert str(p2) in str(e)
+    with pytest.raises(InputError, match="weights_only"):
+        load_network(p3)
+    p4 = tmp_path / "seq2.pt"
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)), p4)
+    with pytest.raises(InputError):
+        load_network(p4)
 
 
 def test_core_extension():
