@@ -190,8 +190,26 @@ def rational_points(n0: int, n_points: int, seed: int = 0, scale: float = 1.0,
 
 
 def smooth_mask(nets, points) -> np.ndarray:
-    """``(N, P)`` booleans: point p is smooth for network i, decided exactly (Fractions)."""
-    return np.array([[net.is_smooth(x) for x in points] for net in nets], dtype=bool)
+    """``(N, P)`` booleans: point p is smooth for network i, decided exactly.
+
+    Uses :func:`exactsym.patterns.batch_labels` (float forward pass with a
+    rigorous error bound; undecided signs are recomputed with Fractions)
+    when available, else an exact forward pass per point.
+    """
+    try:
+        from .patterns import batch_labels
+    except ImportError:
+        batch_labels = None
+    rows = []
+    for net in nets:
+        if not net.H:
+            rows.append(np.ones(len(points), dtype=bool))
+        elif batch_labels is not None:
+            lab, _ = batch_labels(net, points)
+            rows.append(np.all(np.asarray(lab) != 0, axis=1))
+        else:
+            rows.append(np.array([net.is_smooth(x) for x in points], dtype=bool))
+    return np.array(rows, dtype=bool).reshape(len(nets), len(points))
 
 
 @dataclass
