@@ -1,0 +1,136 @@
+r"""Trusted verifier for ``fdim>=r`` certificates. Standard library only.
+
+Evidence: smooth rational points Z with their ±1 labels, a row set R and a
+column set C of the batch Jacobian :math:`J_Z` (row ``i * n_d + k`` is output
+``k`` at point ``i``; columns are flat parameter indices, canonical order),
+``|R| = |C| = r``, and a prime p.
+
+Why it is true (modular lemma, SPEC section 2). At a smooth point the
+activation pattern is constant nearby, so :math:`F` is polynomial in theta
+there and :math:`J_Z` is well defined and rational. If
+:math:`\det J_Z[R, C] \not\equiv 0 \pmod p` (p dividing no denominator), the
+rational minor is nonzero, so :math:`\operatorname{rank}_{\mathbb Q} J_Z \ge r`
+and hence :math:`\dim_{fun}(\theta) \ge r`.
+
+Binding. Any prime with a nonzero minor would prove the claim, so to make
+every number in the certificate matter the prime is *derived* from the rest
+of it (:func:`bound_prime`): ``h = SHA-256`` of the canonical JSON of
+``claim, r, network_sha256, domain, points, labels, rows, columns``; for
+``t = 0, 1, ...`` the candidate ``c = (2^20 + u_t mod 2^20) | 1`` with
+``u_t`` the first 8 bytes of ``SHA-256(h || t)`` (big endian) is taken when it
+is prime and divides no denominator of the network or the points. Changing
+any number then changes the required prime (or, for the prime itself,
+breaks the equality), except with probability about ``1/73000`` (the number
+of primes in ``[2^20, 2^21)``) for a change that keeps the minor nonzero.
+
+Checks, in order: the network and its SHA-256; p prime and bound; r, rows and columns
+integers in range, without duplicates, ``r <= min(#rows, D)``; every point
+has ``n0`` rational coordinates and its exact labels equal the stated ones
+with no zero; the minor, built from exact rational Jacobian rows
+(:func:`exactsym.check.common.jacobian_rows`), reduced mod p (failing if p
+divides a denominator), has nonzero determinant mod p.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .common import (CheckFailure, det_nonzero_mod_p, integer, is_prime, jacobian_rows,
+                     labels_of, load_network, pre_activations, rational_vector, residue)
+
+__all__ = ["verify_fdim_ge", "VERIFIERS", "bound_prime", "PRIME_RANGE"]
+
+PRIME_RANGE = (2 ** 20, 2 ** 21)
+
+
+def bound_prime(cert, denominators) -> int:
+    """The prime an ``fdim>=r`` certificate must carry (see the module docstring).
+
+    ``denominators``: the denominators of the network entries and points.
+    """
+    ev = cert["evidence"]
+    body = {"claim": cert.get("claim"), "r": cert.get("r"), "network_sha256": cert.get("network_sha256"),
+            "domain": cert.get("domain"), "points": ev.get("points"), "labels": ev.get("labels"),
+            "rows": ev.get("rows"), "columns": ev.get("columns")}
+    h = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).digest()
+    lo, hi = PRIME_RANGE
+    dens = [d for d in set(denominators) if d > 1]
+    for t in range(1 << 20):
+        u = int.from_bytes(hashlib.sha256(h + t.to_bytes(8, "big")).digest()[:8], "big")
+        c = (lo + u % (hi - lo)) | 1
+        if is_prime(c) and all(d % c for d in dens):
+            return c
+    raise CheckFailure("no bound prime found")  # pragma: no cover
+
+
+def verify_fdim_ge(cert) -> str:
+    net = load_network(cert)
+    if cert.get("domain") not in ("R^n", f"R^{net.n0}"):
+        raise CheckFailure(f"fdim>=r: unsupported domain {cert.get('domain')!r}")
+    ev = cert.get("evidence")
+    if not isinstance(ev, dict):
+        raise CheckFailure("evidence is missing or not an object")
+    P = integer(ev.get("prime"), "evidence.prime", lo=2)
+    if not is_prime(P):
+        raise CheckFailure(f"evidence.prime {P} is not prime")
+    pts = ev.get("points")
+    labs = ev.get("labels")
+    if not isinstance(pts, list) or not isinstance(labs, list):
+        raise CheckFailure("evidence.points and evidence.labels must be lists")
+    if len(pts) != len(labs):
+        raise CheckFailure(f"{len(pts)} points but {len(labs)} labels")
+    nd, D = net.n_out, net.D
+    n_rows = len(pts) * nd
+    r = integer(cert.get("r"), "r", lo=0)
+    if r > min(n_rows, D):
+        raise CheckFailure(f"r = {r} exceeds min(#rows = {n_rows}, D = {D})")
+    if r > net.bound:
+        # the H scaling generators lie in ker J_Z; with all incoming rows
+        # nonzero they are independent, so rank <= D - H
+        if all(any(net.layers[l - 1][0][j]) or net.layers[l - 1][1][j] != 0
+               for l, j in net.hidden_neurons()):
+            raise CheckFailure(f"r = {r} exceeds the bound D - H = {net.bound}")
+    rows, cols = ev.get("rows"), ev.get("columns")
+    if not isinstance(rows, list) or not isinstance(cols, list):
+        raise CheckFailure("evidence.rows and evidence.columns must be lists")
+    if len(rows) != r or len(cols) != r:
+        raise CheckFailure(f"need {r} rows and {r} columns, got {len(rows)} and {len(cols)}")
+    rows = [integer(v, f"evidence.rows[{i}]", 0, n_rows - 1) for i, v in enumerate(rows)]
+    cols = [integer(v, f"evidence.columns[{i}]", 0, D - 1) for i, v in enumerate(cols)]
+    if len(set(rows)) != r:
+        raise CheckFailure("evidence.rows has duplicates")
+    if len(set(cols)) != r:
+        raise CheckFailure("evidence.columns has duplicates")
+    H = net.H
+    points = []
+    for i, (x, lab) in enumerate(zip(pts, labs)):
+        pt = rational_vector(x, net.n0, f"evidence.points[{i}]")
+        if not isinstance(lab, list) or len(lab) != H:
+            raise CheckFailure(f"evidence.labels[{i}]: expected {H} entries")
+        for j, s in enumerate(lab):
+            if isinstance(s, bool) or s not in (1, -1):
+                raise CheckFailure(f"evidence.labels[{i}][{j}] must be 1 or -1")
+        exact = labels_of(pre_activations(net, pt))
+        if 0 in exact:
+            raise CheckFailure(f"evidence.points[{i}] lies on a bent hyperplane")
+        if list(exact) != list(lab):
+            raise CheckFailure(f"evidence.labels[{i}] differ from the exact labels")
+        points.append(pt)
+    dens = [q.denominator for q in net.flat()] + [q.denominator for x in points for q in x]
+    if P != bound_prime(cert, dens):
+        raise CheckFailure(f"evidence.prime {P} is not the prime bound to this evidence")
+    # minor J_Z[rows, cols] mod P, from exact rational Jacobian rows
+    need = sorted({q // nd for q in rows})
+    jrows = {}
+    for i in need:
+        for k, row in enumerate(jacobian_rows(net, points[i])):
+            jrows[i * nd + k] = row
+    M = [[residue(jrows[q][c], P) for c in cols] for q in rows]
+    if not det_nonzero_mod_p(M, P):
+        raise CheckFailure(f"the {r} x {r} minor is singular mod {P}")
+    return (f"fdim >= {r}: a {r} x {r} minor of the Jacobian at {len(points)} smooth points "
+            f"is nonzero mod {P} (bound D - H = {net.bound})")
+
+
+VERIFIERS = {"fdim>=r": verify_fdim_ge}
