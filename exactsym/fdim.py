@@ -57,7 +57,7 @@ CHUNK_ROWS = 256
 
 @dataclass
 class FdimResult:
-    """Batch functional dimension of a network on a point set.
+    r"""Batch functional dimension of a network on a point set.
 
     ``rank``: the certified lower bound (rank mod ``prime``); equal to the
     exact rational rank of the batch when ``exact`` is true. ``rows``/``pivots``:
