@@ -180,3 +180,51 @@ def test_reproduce_table_lists_disagreements(tmp_path):
     sweep(SweepConfig(n0s=[1], widths=[2], depths=[1], trials=2, max_regions=0, certify=False), out)
     tab = disagreements(load_results(out))
     assert [r["architecture"] for r in tab] == ["1-3-1"] and tab[0]["float_wrong"] >= 1
+
+
+# ---- construct -------------------------------------------------------------------
+
+def _construct_args(argv):
+    import argparse
+    from exactsym.construct_cli import add_arguments
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    return p.parse_args(argv)
+
+
+def test_construct_certifies_full_fdim(tmp_path):
+    from exactsym.check import check_certificate
+    from exactsym.construct import classify, construct
+    r = construct([2, 3, 3, 1], n_seeds=16, outdir=str(tmp_path))
+    assert r.full and r.rank == r.bound == 19 and r.kind == "wide"
+    with open(r.certificate) as f:
+        cert = json.load(f)
+    chk = check_certificate(cert)
+    assert chk.valid and cert["claim"] == "fdim>=r" and cert["r"] == 19
+    assert classify([3, 2, 2, 1]) == "narrow" and classify([2, 3, 1, 3, 1]) == "bottleneck"
+
+
+def test_construct_narrow_and_bottleneck(tmp_path):
+    from exactsym.construct import construct
+    # all widths >= 2 but n1 < n0: D - H is attained (Grillo-Montufar)
+    r = construct([3, 2, 1], n_seeds=16, climb_rounds=0)
+    assert r.full
+    # width-1 bottleneck of depth 4: the search reports its best certified rank below D - H
+    b = construct([1, 1, 1, 1, 1], n_seeds=8, climb_rounds=2, climb_pop=4, outdir=str(tmp_path))
+    assert b.kind == "bottleneck" and 0 < b.rank <= b.bound and b.certificate
+
+
+def test_construct_cli(tmp_path, capsys):
+    from exactsym.cli import UsageError
+    from exactsym.construct_cli import cmd_construct
+    out = tmp_path / "c"
+    assert cmd_construct(_construct_args(["--only", "--arch", "2,2,1", "--arch", "1,2,2,1", "--seeds", "8",
+                                          "-o", str(out), "--json"])) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["architectures"] == 2 and obj["full"] == 2
+    assert sorted(os.listdir(out)) == ["1-2-2-1.json", "2-2-1.json", "summary.json", "summary.md"]
+    for bad in (["--arch", "2,x,1"], ["--only"], ["--seeds", "0"], ["--arch", "2,1"]):
+        with pytest.raises(UsageError):
+            cmd_construct(_construct_args(bad + ["-o", str(tmp_path / "d")]))
