@@ -34,7 +34,7 @@ from typing import Sequence
 from .network import Network
 
 __all__ = ["act", "permute", "scale", "canonical_form", "CanonicalForm", "same_orbit",
-           "scaling_generators", "normalise"]
+           "scaling_generators", "normalise", "OrbitUndecided", "dead_sets"]
 
 
 def _mutable(net: Network):
@@ -126,26 +126,90 @@ def _l1(v) -> Fraction:
     return sum((abs(x) for x in v), Fraction(0))
 
 
-def _normalise_layer(L, l) -> None:
-    """Scale hidden layer ``l`` (1-based) in place as in step 1 of the canonical form."""
+class OrbitUndecided(RuntimeError):
+    """The orbit test cannot decide (a dead neuron whose scale no fixed entry pins down)."""
+
+
+def _scale_neuron(L, l, j, s) -> None:
+    """Divide neuron (l, j)'s incoming row by s > 0 and multiply its outgoing column by s."""
     W, b = L[l - 1]
-    Wn = L[l][0]
-    for j in range(len(W)):
-        s = _l1(W[j]) + abs(b[j])
-        if s == 0:
-            s = 1 / _l1(row[j] for row in Wn) if any(row[j] for row in Wn) else Fraction(1)
-        if s != 1:
-            W[j] = [v / s for v in W[j]]
-            b[j] = b[j] / s
-            for row in Wn:
-                row[j] = row[j] * s
+    W[j] = [v / s for v in W[j]]
+    b[j] = b[j] / s
+    for row in L[l][0]:
+        row[j] = row[j] * s
+
+
+def dead_sets(L, arch) -> list[set]:
+    """``D_l`` for each hidden layer: neurons whose incoming row vanishes outside the
+    columns of ``D_{l-1}`` (bias included). Such a neuron is identically 0 (its
+    live inputs have zero weight and its dead inputs are 0); the sets are
+    G-equivariant because G preserves zero patterns."""
+    dead = [set()]
+    for l in range(1, len(arch) - 1):
+        W, b = L[l - 1]
+        dead.append({j for j in range(arch[l])
+                     if b[j] == 0 and all(W[j][k] == 0 for k in range(arch[l - 1]) if k not in dead[l - 1])})
+    return dead
+
+
+def _normalise_all(L, arch) -> int:
+    """Normalise every hidden neuron's scale in place; returns the number of *free* neurons.
+
+    Pass 1 (layers in order): a live neuron is divided by the l1 norm of its
+    incoming row restricted to live columns and the bias. Pass 2 (layers in
+    rounds): a dead neuron is scaled so that its outgoing entries into
+    neurons fixed at the start of the round (live ones, outputs, dead ones
+    fixed earlier) have l1 norm 1; failing that, its incoming entries from
+    fixed dead neurons; a dead neuron never reached is *free*. Each normalising norm is, in any
+    G-image of theta, the neuron's own scale times the same number (the
+    entries it reads were fixed earlier), so the result depends only on
+    the orbit up to permutations (``proofs/mechanisms.md``, Lemma O2').
+    """
+    d = len(arch) - 1
+    dead = dead_sets(L, arch)
+    for l in range(1, d):
+        W, b = L[l - 1]
+        for j in range(arch[l]):
+            if j in dead[l]:
+                continue
+            s = _l1(W[j][k] for k in range(arch[l - 1]) if k not in dead[l - 1]) + abs(b[j])
+            if s != 1:
+                _scale_neuron(L, l, j, s)
+    # pass 2 in synchronous rounds, so that which entries normalise a neuron
+    # depends only on the zero pattern, never on the order of the neurons
+    fixed = [set(range(arch[l])) - dead[l] for l in range(d)] + [set(range(arch[d]))]
+    pending = {(l, j) for l in range(1, d) for j in dead[l]}
+    while pending:
+        plan = []
+        for l, j in sorted(pending):
+            W, b = L[l - 1]
+            Wn = L[l][0]
+            t = _l1(Wn[i][j] for i in fixed[l + 1])          # entries scale as 1/c_j
+            if t:
+                plan.append((l, j, 1 / t))
+                continue
+            t = _l1(W[j][k] for k in fixed[l - 1] if l > 1 and k in dead[l - 1])   # scale as c_j
+            if t:
+                plan.append((l, j, t))
+        if not plan:
+            break
+        for l, j, sc in plan:
+            _scale_neuron(L, l, j, sc)
+            fixed[l].add(j)
+            pending.discard((l, j))
+    free = 0
+    for l, j in pending:
+        W, b = L[l - 1]
+        if any(W[j]) or any(row[j] for row in L[l][0]):
+            free += 1          # its scale changes entries that nothing fixed pins down
+    return free
 
 
 def normalise(net: Network) -> Network:
-    """Step 1 of the canonical form only: the unique scaled representative, neurons unsorted."""
+    """Scalings removed: the representative of Lemma O2' with neurons unsorted."""
     L = _mutable(net)
-    for l in range(1, net.depth):
-        _normalise_layer(L, l)
+    if _normalise_all(L, net.architecture):
+        raise OrbitUndecided("a dead neuron's scale is not pinned down by any fixed entry")
     return _freeze(net.architecture, L)
 
 
@@ -180,10 +244,9 @@ def canonical_form(net: Network) -> CanonicalForm:
     """Exact canonical form under G (module docstring)."""
     L = _mutable(net)
     d = net.depth
-    exact = True
+    exact = _normalise_all(L, net.architecture) == 0
     prev_groups: list[list[int]] = []
     for l in range(1, d):
-        _normalise_layer(L, l)
         W, b = L[l - 1]
         members = {i for g in prev_groups for i in g}
 
@@ -231,18 +294,22 @@ def _resolve(L, l, groups) -> None:
 def same_orbit(a: Network, b: Network, max_branches: int = 100_000) -> bool:
     """Decide exactly whether ``b`` lies in ``G . a``.
 
-    Both networks are normalised (scalings removed); then hidden layers are
-    matched one at a time by bijections that send rows to equal rows, with
-    backtracking over tie groups. Raises ``RuntimeError`` past
-    ``max_branches`` (only for heavily degenerate networks).
+    Equal canonical forms prove it. Otherwise both networks are normalised
+    (scalings removed, :func:`normalise`) and hidden layers are matched one
+    at a time by bijections that send rows to equal rows, with backtracking
+    over tie groups (``proofs/mechanisms.md``, Lemmas O2 and O2'). Raises
+    :class:`OrbitUndecided` when a dead neuron's scale cannot be normalised
+    and ``RuntimeError`` past ``max_branches`` (heavily degenerate networks).
     """
     if a.architecture != b.architecture:
         return False
     ca, cb = canonical_form(a), canonical_form(b)
     if ca.network == cb.network:
-        return True
-    if ca.exact and cb.exact:
-        return False
+        return True            # both canonical forms lie in their networks' orbits
+    da = dead_sets(_mutable(a), a.architecture)
+    db = dead_sets(_mutable(b), b.architecture)
+    if [len(x) for x in da] != [len(x) for x in db]:
+        return False           # G maps dead neurons to dead neurons
     A, B = _mutable(normalise(a)), _mutable(normalise(b))
     d = a.depth
     budget = [max_branches]

@@ -87,3 +87,39 @@ def test_scaling_generators_in_kernel(arch, seed):
         for row in jacobian_rows(net, x):
             for g in gens:
                 assert sum(r * v for r, v in zip(row, g)) == 0
+
+
+def test_orbit_with_dead_neurons():
+    # (1,1,2,1) with a zero first-layer row: scaling a layer-2 neuron stays in the orbit
+    t = Network([1, 1, 2, 1], [([[0]], [0]), ([[1], [1]], [1, 1]), ([[1, 1]], [0])])
+    assert same_orbit(t, act(t, scales={2: [1, 2]}))
+    assert same_orbit(t, act(t, scales={1: [5], 2: [3, Fraction(1, 2)]}, perms={2: [1, 0]}))
+    # changing the dead neuron's outgoing weights relative to the live bias is not an orbit move
+    t3 = Network([1, 1, 2, 1], [([[0]], [0]), ([[1], [2]], [1, 1]), ([[1, 1]], [0])])
+    assert not same_orbit(t, t3)
+
+
+def test_dead_chain_is_normalised_from_the_output_side():
+    # (1,0) -> (2,0) -> (3,0) -> output is a chain of dead neurons: pinned down from the output
+    t = Network([1, 1, 2, 2, 1], [([[0]], [0]), ([[1], [0]], [0, 1]), ([[1, 0], [0, 1]], [0, 1]),
+                                 ([[1, 1]], [0])])
+    assert canonical_form(t).exact
+    moved = act(t, scales={1: [7], 2: [3, 2], 3: [Fraction(1, 5), 4]}, perms={2: [1, 0], 3: [1, 0]})
+    assert same_orbit(t, moved)
+    assert canonical_form(t).network == canonical_form(moved).network
+    other = Network([1, 1, 2, 2, 1], [([[0]], [0]), ([[1], [0]], [0, 1]), ([[1, 0], [0, 1]], [0, 1]),
+                                     ([[2, 1]], [0])])
+    assert same_orbit(t, other)        # the dead chain absorbs the factor 2
+    other = Network([1, 1, 2, 2, 1], [([[0]], [0]), ([[1], [0]], [0, 1]), ([[1, 0], [0, 1]], [0, 1]),
+                                     ([[1, 2]], [0])])
+    assert not same_orbit(t, other)    # a live neuron's outgoing weight changed
+
+
+def test_orbit_undecided_for_free_dead_neuron():
+    from exactsym.symmetry import OrbitUndecided
+    # dead neurons (1,0) and (2,0) feed each other only; (2,0) has a zero outgoing column
+    t = Network([1, 1, 2, 1], [([[0]], [0]), ([[1], [0]], [0, 1]), ([[0, 1]], [0])])
+    other = Network([1, 1, 2, 1], [([[0]], [0]), ([[2], [0]], [0, 1]), ([[0, 1]], [0])])
+    assert same_orbit(t, act(t, perms={2: [0, 1]}))
+    with pytest.raises(OrbitUndecided):
+        same_orbit(t, other)

@@ -261,7 +261,11 @@ def verify_hidden_symmetry(cert) -> str:
         raise CheckFailure(f"theta_prime: {e}") from None
     if given != tp:
         raise CheckFailure("theta_prime is not the mechanism's transform of theta")
-    if same_orbit(net, tp):
+    try:
+        inside = same_orbit(net, tp)
+    except RuntimeError as e:       # OrbitUndecided or the branch budget
+        raise CheckFailure(f"cannot decide whether theta' lies in G . theta: {e}") from None
+    if inside:
         raise CheckFailure("theta_prime lies in G . theta: not a hidden symmetry")
     return f"hidden symmetry by mechanism {mech}: {why}; theta' not in G.theta"
 
