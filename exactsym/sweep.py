@@ -133,31 +133,46 @@ def _exact_batch_rank(net, points):
 
 
 def _decisive_rank(net, max_regions, time_limit):
-    """dim_fun from a complete certified enumeration, or ``(None, n_regions_or_None, why)``."""
+    """dim_fun from a decisive set of a complete certified enumeration.
+
+    Returns ``(rank, n_regions, why)``; ``rank`` is None when the enumeration
+    does not fit the budget (or is not certified). Uses
+    :func:`exactsym.decisive.functional_dimension_decisive` when present, else
+    :func:`exactsym.regions.regions` + :func:`exactsym.regions.decisive_points`
+    and the exact rank of their Jacobian (SPEC 2: its rank is dim_fun).
+    """
     try:
         from .decisive import functional_dimension_decisive
     except ImportError:
-        return None, None, "decisive sets unavailable"
-    try:
-        res = functional_dimension_decisive(net, box=None, max_regions=max_regions, time_limit=time_limit,
-                                            progress=False)
-    except TypeError:
-        res = functional_dimension_decisive(net, max_regions=max_regions, time_limit=time_limit)
-    except (RuntimeError, TimeoutError, OverflowError) as e:
-        return None, None, f"enumeration budget: {e}"
-    if res is None:
-        return None, None, "enumeration over budget"
-    complete = getattr(res, "complete", True)
-    n_reg = getattr(res, "n_regions", None)
-    if n_reg is None and getattr(res, "regions", None) is not None:
+        functional_dimension_decisive = None
+    if functional_dimension_decisive is not None:
         try:
-            n_reg = len(res.regions)
-        except TypeError:
-            n_reg = res.regions
-    rank = getattr(res, "rank", getattr(res, "fdim", None))
-    if not complete or rank is None:
-        return None, n_reg, "enumeration over budget"
-    return int(rank), n_reg, ""
+            res = functional_dimension_decisive(net, box=None, max_regions=max_regions, time_limit=time_limit,
+                                                progress=False)
+        except (RuntimeError, TimeoutError, OverflowError) as e:
+            return None, None, f"enumeration budget: {e}"
+        if res is None:
+            return None, None, "enumeration over budget"
+        n_reg = getattr(res, "n_regions", None)
+        if n_reg is None:
+            regs = getattr(res, "regions", None)
+            n_reg = regs if isinstance(regs, int) or regs is None else len(regs)
+        rank = getattr(res, "rank", getattr(res, "fdim", None))
+        if not getattr(res, "complete", True) or rank is None or not getattr(res, "exact", True):
+            return None, n_reg, "enumeration over budget or rank not exact"
+        return int(rank), n_reg, ""
+    try:
+        from .regions import decisive_points, regions
+    except ImportError:
+        return None, None, "region enumeration unavailable"
+    reg = regions(net, box=None, max_regions=max_regions, time_limit=time_limit, progress=False)
+    if not reg.complete:
+        return None, len(reg.regions) or None, f"regions incomplete: {reg.reason}"
+    pts = [x for group in decisive_points(reg) for x in group]
+    rank, exact = _exact_batch_rank(net, pts)
+    if not exact:
+        return None, len(reg.regions), "decisive rank not exact"
+    return rank, len(reg.regions), ""
 
 
 def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
