@@ -34,7 +34,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..network import Network, NetworkError
-from .common import CheckFailure, affine_forms, load_network, rational, rational_vector
+from .common import CheckFailure, affine_forms, load_network, parse_domain, rational, rational_vector
 
 __all__ = ["difference_network", "VERIFIERS"]
 
@@ -51,16 +51,19 @@ def difference_network(a: Network, b: Network) -> Network:
     for l in range(1, a.depth + 1):
         Wa, ba = a.layers[l - 1]
         Wb, bb = b.layers[l - 1]
-        if l == 1:
+        if l == a.depth == 1:      # both affine: the difference of the maps
+            W = [[x - y for x, y in zip(ra, rb)] for ra, rb in zip(Wa, Wb)]
+            bias = [x - y for x, y in zip(ba, bb)]
+        elif l == a.depth:
+            W = [list(ra) + [-v for v in rb] for ra, rb in zip(Wa, Wb)]
+            bias = [x - y for x, y in zip(ba, bb)]
+        elif l == 1:
             W = [list(r) for r in Wa] + [list(r) for r in Wb]
             bias = list(ba) + list(bb)
-        elif l < a.depth:
+        else:
             pa, pb = a.architecture[l - 1], b.architecture[l - 1]
             W = [list(r) + [Z] * pb for r in Wa] + [[Z] * pa + list(r) for r in Wb]
             bias = list(ba) + list(bb)
-        else:
-            W = [list(ra) + [-v for v in rb] for ra, rb in zip(Wa, Wb)]
-            bias = [x - y for x, y in zip(ba, bb)]
         layers.append((W, bias))
     return Network(arch, layers)
 
@@ -81,6 +84,9 @@ def verify_not_equivalent(cert) -> str:
     if a.n0 != b.n0 or a.n_out != b.n_out:
         return "input or output widths differ"
     x = rational_vector(cert["evidence"].get("point"), a.n0, "evidence.point")
+    box = parse_domain(cert.get("domain"), a.n0)
+    if box is not None and not all(box[0] <= v <= box[1] for v in x):
+        raise CheckFailure("the point lies outside the domain box")
     fa, fb = a.forward(x), b.forward(x)
     if fa == fb:
         raise CheckFailure("both networks agree at the given point")
