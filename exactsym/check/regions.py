@@ -1,0 +1,309 @@
+r"""Trusted verifiers for ``regions-complete`` and ``fdim=r``. Standard library only.
+
+regions-complete (format in :mod:`exactsym.regions`): every region's point has
+exactly its pattern (labels from the network's own exact evaluator, all
+non-zero) and lies strictly inside the box; patterns are distinct; every
+(region, hidden neuron) pair is covered exactly once, either
+
+* by a facet witness ``{"point", "neighbor": k}``: the point has
+  :math:`z_h = 0`, every other neuron of the region's sign, lies strictly
+  inside the box, neuron h's form on the region has a non-zero gradient, and
+  region k has the pattern with bit h flipped. The entry covers (r, h) and
+  (k, h); or
+* by Farkas multipliers: the affine identity
+  :math:`s_h z_h = \sum_k \lambda_k s_k z_k + \sum_f \mu_f g_f + \lambda_0`
+  holds exactly on the region's forms, with all multipliers > 0 (listed),
+  :math:`\lambda_0 \ge 0`, and :math:`\lambda_0 > 0` or some :math:`\mu_f > 0`
+  or some listed :math:`z_k` not proportional to :math:`z_h`.
+
+Why this proves completeness: see the module docstring of
+:mod:`exactsym.regions` (a generic path crosses facets only; each facet leads
+to a listed region).
+
+fdim=r: the regions-complete evidence above, ``n0+1`` points per region, each
+in its region, affinely independent (a decisive set, SPEC 2); an r x r minor
+of the stacked Jacobian (row ``point_index * n_d + output``) that is non-zero
+mod a prime P (so rank >= r by the modular lemma); and D - r linearly
+independent rational vectors v with J v = 0 exactly at every decisive point
+(so rank <= r). Inside one region a Jacobian row is affine in the point, so
+rank J over the decisive set is the rank over all smooth points: dim_fun = r.
+
+Both evidence objects carry ``digest``, the SHA-256 of their other keys'
+canonical JSON; it binds numbers whose change would still prove the claim
+(an interior point moved inside its region).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from fractions import Fraction
+
+from .common import (CheckFailure, affine_forms, det_nonzero_mod_p, in_domain_strict, integer,
+                     is_prime, jacobian_rows, load_network, parse_domain, rational, rational_vector,
+                     residue)
+
+__all__ = ["VERIFIERS", "verify_regions_evidence"]
+
+
+def _digest(ev: dict) -> str:
+    body = {k: v for k, v in ev.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check_digest(ev, where):
+    if not isinstance(ev, dict):
+        raise CheckFailure(f"{where}: not an object")
+    if ev.get("digest") != _digest(ev):
+        raise CheckFailure(f"{where}: digest does not match the evidence (altered certificate)")
+
+
+def _proportional(f, g) -> bool:
+    u = list(f[0]) + [f[1]]
+    v = list(g[0]) + [g[1]]
+    n = len(u)
+    return all(u[i] * v[j] == u[j] * v[i] for i in range(n) for j in range(i + 1, n))
+
+
+def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
+    """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
+    _check_digest(ev, "regions evidence")
+    n0, H = net.n0, net.H
+    regs = ev.get("regions")
+    facets = ev.get("facets")
+    if not isinstance(regs, list) or not regs:
+        raise CheckFailure("evidence.regions must be a non-empty list")
+    if not isinstance(facets, list):
+        raise CheckFailure("evidence.facets must be a list")
+    patterns = []
+    seen = {}
+    for r, reg in enumerate(regs):
+        if not isinstance(reg, dict):
+            raise CheckFailure(f"regions[{r}] is not an object")
+        pat = reg.get("pattern")
+        if not isinstance(pat, list) or len(pat) != H:
+            raise CheckFailure(f"regions[{r}].pattern must list {H} signs")
+        pat = tuple(integer(v, f"regions[{r}].pattern") for v in pat)
+        if any(v not in (1, -1) for v in pat):
+            raise CheckFailure(f"regions[{r}].pattern entries must be 1 or -1")
+        x = rational_vector(reg.get("point"), n0, f"regions[{r}].point")
+        if not in_domain_strict(x, box):
+            raise CheckFailure(f"regions[{r}].point is not strictly inside the box")
+        if tuple(net.labels(x)) != pat:
+            raise CheckFailure(f"regions[{r}].point does not have the stated pattern")
+        if pat in seen:
+            raise CheckFailure(f"regions[{r}] repeats the pattern of regions[{seen[pat]}]")
+        seen[pat] = r
+        patterns.append(pat)
+    R = len(patterns)
+    forms_cache = {}
+
+    def forms(r):
+        if r not in forms_cache:
+            forms_cache[r] = affine_forms(net, patterns[r])[:H]
+        return forms_cache[r]
+
+    covered = set()
+
+    def cover(r, h, where):
+        if (r, h) in covered:
+            raise CheckFailure(f"{where}: pair (region {r}, neuron {h}) covered twice")
+        covered.add((r, h))
+
+    n_facet = n_farkas = 0
+    for e, ent in enumerate(facets):
+        where = f"facets[{e}]"
+        if not isinstance(ent, list) or len(ent) != 3:
+            raise CheckFailure(f"{where} must be [region, neuron, evidence]")
+        r = integer(ent[0], f"{where}[0]", 0, R - 1)
+        h = integer(ent[1], f"{where}[1]", 0, H - 1)
+        obj = ent[2]
+        if not isinstance(obj, dict):
+            raise CheckFailure(f"{where}[2] is not an object")
+        s = patterns[r]
+        if set(obj) == {"point", "neighbor"}:
+            k = integer(obj["neighbor"], f"{where}.neighbor", 0, R - 1)
+            x = rational_vector(obj["point"], n0, f"{where}.point")
+            if not in_domain_strict(x, box):
+                raise CheckFailure(f"{where}: facet point not strictly inside the box")
+            lab = net.labels(x)
+            if lab[h] != 0:
+                raise CheckFailure(f"{where}: neuron {h} is not zero at the facet point")
+            if any(lab[j] != s[j] for j in range(H) if j != h):
+                raise CheckFailure(f"{where}: another neuron does not keep region {r}'s sign at the facet point")
+            if not any(forms(r)[h][0]):
+                raise CheckFailure(f"{where}: neuron {h} has zero gradient on region {r}")
+            flipped = s[:h] + (-s[h],) + s[h + 1:]
+            if patterns[k] != flipped:
+                raise CheckFailure(f"{where}: neighbor {k} does not have region {r}'s pattern with bit {h} flipped")
+            cover(r, h, where)
+            cover(k, h, where)
+            n_facet += 1
+        elif set(obj) == {"farkas"}:
+            fk = obj["farkas"]
+            if not isinstance(fk, dict) or not set(fk) <= {"constant", "neurons", "box"} or "constant" not in fk:
+                raise CheckFailure(f"{where}.farkas must have 'constant', 'neurons' and optional 'box'")
+            lam0 = rational(fk["constant"], f"{where}.farkas.constant")
+            if lam0 < 0:
+                raise CheckFailure(f"{where}: Farkas constant is negative")
+            F = forms(r)
+            coef = [Fraction(0)] * n0
+            const = lam0
+            nonprop = False
+            used = set()
+            nl = fk.get("neurons")
+            if not isinstance(nl, list):
+                raise CheckFailure(f"{where}.farkas.neurons must be a list")
+            for i, item in enumerate(nl):
+                if not isinstance(item, list) or len(item) != 2:
+                    raise CheckFailure(f"{where}.farkas.neurons[{i}] must be [neuron, multiplier]")
+                k = integer(item[0], f"{where}.farkas.neurons[{i}][0]", 0, H - 1)
+                lam = rational(item[1], f"{where}.farkas.neurons[{i}][1]")
+                if k == h or k in used:
+                    raise CheckFailure(f"{where}: Farkas neuron {k} repeated or equal to {h}")
+                used.add(k)
+                if lam <= 0:
+                    raise CheckFailure(f"{where}: Farkas multipliers must be positive")
+                a, c = F[k]
+                for j in range(n0):
+                    coef[j] += lam * s[k] * a[j]
+                const += lam * s[k] * c
+                if not _proportional(F[k], F[h]):
+                    nonprop = True
+            bl = fk.get("box", [])
+            if bl and box is None:
+                raise CheckFailure(f"{where}: box multipliers on an R^n domain")
+            if not isinstance(bl, list):
+                raise CheckFailure(f"{where}.farkas.box must be a list")
+            used_f = set()
+            for i, item in enumerate(bl):
+                if not isinstance(item, list) or len(item) != 3:
+                    raise CheckFailure(f"{where}.farkas.box[{i}] must be [coordinate, side, multiplier]")
+                c_i = integer(item[0], f"{where}.farkas.box[{i}][0]", 0, n0 - 1)
+                side = integer(item[1], f"{where}.farkas.box[{i}][1]", 0, 1)
+                mu = rational(item[2], f"{where}.farkas.box[{i}][2]")
+                if (c_i, side) in used_f or mu <= 0:
+                    raise CheckFailure(f"{where}: box multipliers must be positive and distinct")
+                used_f.add((c_i, side))
+                if side == 0:      # x_i - lo
+                    coef[c_i] += mu
+                    const -= mu * box[0]
+                else:              # hi - x_i
+                    coef[c_i] -= mu
+                    const += mu * box[1]
+            ah, ch = F[h]
+            if any(s[h] * ah[j] != coef[j] for j in range(n0)) or s[h] * ch != const:
+                raise CheckFailure(f"{where}: Farkas identity fails")
+            if not (lam0 > 0 or used_f or nonprop):
+                raise CheckFailure(f"{where}: Farkas certificate does not bound the dimension "
+                                   "(only proportional neurons, constant 0)")
+            cover(r, h, where)
+            n_farkas += 1
+        else:
+            raise CheckFailure(f"{where}[2] must be {{point, neighbor}} or {{farkas}}")
+    if len(covered) != R * H:
+        raise CheckFailure(f"only {len(covered)} of {R * H} (region, neuron) pairs are covered")
+    return R, n_facet, n_farkas
+
+
+def _domain_word(box):
+    return "R^n" if box is None else f"[{box[0]}, {box[1]}]^n"
+
+
+def verify_regions_complete(cert) -> str:
+    net = load_network(cert)
+    box = parse_domain(cert.get("domain"), net.n0)
+    R, nf, nk = verify_regions_evidence(net, box, cert.get("evidence"))
+    return (f"exactly {R} activation regions on {_domain_word(box)}: {nf} facet witnesses, "
+            f"{nk} Farkas certificates, every (region, neuron) pair covered once")
+
+
+def _rank(rows) -> int:
+    """Exact rank of a list of Fraction rows (Gaussian elimination)."""
+    A = [list(r) for r in rows]
+    rank = 0
+    ncol = len(A[0]) if A else 0
+    for c in range(ncol):
+        p = next((i for i in range(rank, len(A)) if A[i][c] != 0), None)
+        if p is None:
+            continue
+        A[rank], A[p] = A[p], A[rank]
+        pv = A[rank][c]
+        for i in range(rank + 1, len(A)):
+            if A[i][c] != 0:
+                f = A[i][c] / pv
+                A[i] = [a - f * b for a, b in zip(A[i], A[rank])]
+        rank += 1
+    return rank
+
+
+def _int_row(row):
+    """Clear denominators: an integer row proportional (positive factor) to a Fraction row."""
+    from math import lcm
+    d = 1
+    for v in row:
+        d = lcm(d, v.denominator)
+    return [v.numerator * (d // v.denominator) for v in row]
+
+
+def verify_fdim_equal(cert) -> str:
+    net = load_network(cert)
+    box = parse_domain(cert.get("domain"), net.n0)
+    r = integer(cert.get("r"), "r", 0, net.D)
+    ev = cert.get("evidence")
+    _check_digest(ev, "fdim evidence")
+    R, _, _ = verify_regions_evidence(net, box, ev.get("regions"))
+    regs = ev["regions"]["regions"]
+    n0, nd, D = net.n0, net.n_out, net.D
+    dp = ev.get("decisive_points")
+    if not isinstance(dp, list) or len(dp) != R:
+        raise CheckFailure(f"decisive_points must list {R} point sets")
+    points = []
+    for i, group in enumerate(dp):
+        if not isinstance(group, list) or len(group) != n0 + 1:
+            raise CheckFailure(f"decisive_points[{i}] must have {n0 + 1} points")
+        pat = tuple(regs[i]["pattern"])
+        xs = [rational_vector(x, n0, f"decisive_points[{i}][{j}]") for j, x in enumerate(group)]
+        for j, x in enumerate(xs):
+            if not in_domain_strict(x, box) or tuple(net.labels(x)) != pat:
+                raise CheckFailure(f"decisive_points[{i}][{j}] is not in region {i}")
+        if _rank([[a - b for a, b in zip(x, xs[0])] for x in xs[1:]]) != n0:
+            raise CheckFailure(f"decisive_points[{i}] are not affinely independent")
+        points.extend(xs)
+    J = []
+    for x in points:
+        J.extend(jacobian_rows(net, x))
+    nrows = len(J)
+    rows = ev.get("rows")
+    cols = ev.get("columns")
+    if not isinstance(rows, list) or not isinstance(cols, list) or len(rows) != r or len(cols) != r:
+        raise CheckFailure(f"rows and columns must list {r} indices each")
+    rows = [integer(v, "rows", 0, nrows - 1) for v in rows]
+    cols = [integer(v, "columns", 0, D - 1) for v in cols]
+    if len(set(rows)) != r or len(set(cols)) != r:
+        raise CheckFailure("rows/columns repeat an index")
+    P = integer(ev.get("prime"), "prime", 2)
+    if not is_prime(P):
+        raise CheckFailure("prime is not prime")
+    if r:
+        minor = [[residue(J[i][j], P) for j in cols] for i in rows]
+        if not det_nonzero_mod_p(minor, P):
+            raise CheckFailure(f"the {r}x{r} minor vanishes mod {P}")
+    ker = ev.get("kernel")
+    if not isinstance(ker, list) or len(ker) != D - r:
+        raise CheckFailure(f"kernel must list D - r = {D - r} vectors")
+    K = [rational_vector(v, D, f"kernel[{i}]") for i, v in enumerate(ker)]
+    if K and _rank(K) != D - r:
+        raise CheckFailure("kernel vectors are linearly dependent")
+    Ki = [_int_row(v) for v in K]
+    for i, row in enumerate(J):
+        ri = _int_row(row)
+        nz = [(j, v) for j, v in enumerate(ri) if v]
+        for t, v in enumerate(Ki):
+            if sum(a * v[j] for j, a in nz) != 0:
+                raise CheckFailure(f"kernel[{t}] is not in the kernel at Jacobian row {i}")
+    return (f"fdim = {r} exactly (of bound D - H = {net.bound}): {R} complete regions, "
+            f"{len(points)} decisive points, minor mod {P}, {D - r} kernel vectors")
+
+
+VERIFIERS = {"regions-complete": verify_regions_complete, "fdim=r": verify_fdim_equal}
