@@ -443,7 +443,7 @@ class _Traversal:
 
     # ---- Farkas ------------------------------------------------------------
     def _farkas(self, s, M, h, supp):
-        """Exact multipliers on the dual support, or (None, why).
+        r"""Exact multipliers on the dual support, or (None, why).
 
         Solves :math:`s_h a_h = \sum_k \lambda_k s_k a_k + \sum_f \mu_f \nabla g_f` exactly
         on the support (integer forms :math:`M_k = S_k z_k`), then
