@@ -43,7 +43,7 @@ from . import _modp
 from .network import Network
 from .numbers import fmt, parse_entry
 from .patterns import batch_labels, sample_points
-from .rank import random_prime, residues
+from .rank import blas_threads, random_prime, residues
 
 __all__ = ["functional_dimension", "FdimResult", "float_rank", "float_jacobian",
            "modular_rank", "exact_jacobian", "default_n_points", "EXACT_LIMIT"]
@@ -145,7 +145,8 @@ def modular_rank(net: Network, points, labels, p: int, target: int | None = None
         out = buf[:len(chunk) * nd]
         _modp.jacobian_modp(net.architecture, theta, p, X,
                             np.ascontiguousarray(lab[s:s + len(chunk)]).reshape(len(chunk), net.H), out)
-        eliminator.add_rows(out)
+        with blas_threads():
+            eliminator.add_rows(out)
         if eliminator.done:
             break
     return eliminator
@@ -278,22 +279,37 @@ def _certificate(net: Network, res: FdimResult) -> dict:
 
 
 def _minor_rank(net, pts, labs, rows, cols, P) -> int:
-    """Rank mod P of the minor J_Z[rows, cols] (C kernel, double path)."""
+    """Rank mod P of the minor J_Z[rows, cols] (C kernel, double path).
+
+    Rows are streamed point chunk by point chunk (row order does not change
+    whether the minor is singular), so memory stays O(r^2) words.
+    """
     r = len(rows)
     if r == 0:
         return 0
-    nd = net.n_out
+    nd, D = net.n_out, net.D
     theta = residues(net.flat(), P)
-    X = np.empty((len(pts), net.n0), dtype=np.uint64)
-    for i, x in enumerate(pts):
-        X[i] = residues(x, P)
-    J = np.empty((len(pts) * nd, net.D), dtype=np.uint64)
-    _modp.jacobian_modp(net.architecture, theta, P, X,
-                        np.ascontiguousarray(labs, dtype=np.int8).reshape(len(pts), net.H), J)
-    M = np.ascontiguousarray(J[np.array(rows)][:, np.array(cols)])
-    del J
+    colidx = np.array(cols, dtype=np.intp)
+    want = sorted(rows)
     e = _modp.Eliminator(r, r, P, block=128)
-    e.add_rows(M)
+    step = max(1, CHUNK_ROWS // nd)
+    lab = np.ascontiguousarray(labs, dtype=np.int8).reshape(len(pts), net.H)
+    k = 0
+    for s in range(0, len(pts), step):
+        hi = min(len(pts), s + step)
+        sel = []
+        while k < r and want[k] < hi * nd:
+            sel.append(want[k] - s * nd)
+            k += 1
+        if not sel:
+            continue
+        X = np.empty((hi - s, net.n0), dtype=np.uint64)
+        for i in range(s, hi):
+            X[i - s] = residues(pts[i], P)
+        J = np.empty(((hi - s) * nd, D), dtype=np.uint64)
+        _modp.jacobian_modp(net.architecture, theta, P, X, np.ascontiguousarray(lab[s:hi]), J)
+        with blas_threads():
+            e.add_rows(np.ascontiguousarray(J[np.array(sel, dtype=np.intp)][:, colidx]))
     return e.rank
 
 
@@ -350,6 +366,7 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     res = FdimResult(rank=el.rank, bound=net.bound, D=D, H=H, n_points=len(pts),
                      exact=el.rank == cap, rows=el.independent_rows, pivots=el.pivots, prime=p,
                      points=pts, labels=lab, cap=cap, scaling_rank=scaling_rank, rejected=rejected)
+    del el  # free the O(cap x D) basis before the certificate's own check
     if not res.exact and settle:
         # second, independent prime (128-bit path)
         p2 = random_prime(rng, "u64", avoid=_denominators(net, pts), exclude=[p])

@@ -26,7 +26,9 @@ is rare, and any deficit is re-examined exactly (:mod:`exactsym.fdim`).
 
 from __future__ import annotations
 
+import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Sequence
@@ -36,7 +38,59 @@ import numpy as np
 from . import _modp
 
 __all__ = ["PRIME_RANGES", "random_prime", "is_prime", "ModRank", "rank_mod_p",
-           "residues", "Eliminator"]
+           "residues", "Eliminator", "blas_threads", "BLAS_THREADS"]
+
+#: Threads for the elimination's dgemm calls (scipy's OpenBLAS only; numpy's
+#: own OpenBLAS is untouched). One thread by default: the block products are
+#: thin (one side is the block size), and on a busy 2-core machine OpenBLAS's
+#: thread hand-off costs more than it gains (measured 0.33 s vs 1.1 s for a
+#: 2000 x 2000 rank). Override with EXACTSYM_BLAS_THREADS=N (0: leave as is).
+BLAS_THREADS = int(os.environ.get("EXACTSYM_BLAS_THREADS", "1") or 0)
+_THREAD_FUNCS = None
+
+
+def _openblas_thread_funcs():
+    """(get, set) of the OpenBLAS that scipy.linalg.cython_blas uses, or None."""
+    global _THREAD_FUNCS
+    if _THREAD_FUNCS is not None:
+        return _THREAD_FUNCS or None
+    _THREAD_FUNCS = False
+    try:
+        import ctypes
+        if _modp.BLAS is None:
+            return None
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "scipy.libs/libscipy_openblas" in line}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            for pre in ("scipy_openblas", "openblas"):
+                g = getattr(lib, pre + "_get_num_threads", None)
+                st = getattr(lib, pre + "_set_num_threads", None)
+                if g is not None and st is not None:
+                    g.restype = ctypes.c_int
+                    st.argtypes = [ctypes.c_int]
+                    _THREAD_FUNCS = (g, st)
+                    return _THREAD_FUNCS
+    except (OSError, AttributeError, ValueError):
+        pass
+    return None
+
+
+@contextmanager
+def blas_threads(n: int | None = None):
+    """Temporarily run scipy's OpenBLAS with ``n`` threads (default :data:`BLAS_THREADS`)."""
+    n = BLAS_THREADS if n is None else n
+    funcs = _openblas_thread_funcs() if n and n > 0 else None
+    if not funcs:
+        yield
+        return
+    get, set_ = funcs
+    old = get()
+    set_(n)
+    try:
+        yield
+    finally:
+        set_(old)
 
 PRIME_RANGES = {"double": (2 ** 20, 2 ** 21), "u64": (2 ** 61, 2 ** 62)}
 
@@ -123,5 +177,6 @@ def rank_mod_p(M, p: int, target: int | None = None, block: int = 128,
     tgt = min(m, n) if target is None else min(target, n)
     e = Eliminator(n, tgt, p, blas=blas, force_u64=force_u64, block=block)
     if m:
-        e.add_rows(R)
+        with blas_threads():
+            e.add_rows(R)
     return ModRank(e.rank, p, e.pivots, e.independent_rows, e.rows_seen, e.path)

@@ -51,8 +51,8 @@ void es_naive_dgemm(char *transa, char *transb, int *m, int *n, int *k,
 void es_elim_free(es_elim *e) {
     if (!e) return;
     free(e->pivots); free(e->indep); free(e->is_pivot); free(e->B); free(e->Bu);
-    free(e->R); free(e->A); free(e->C); free(e->newpiv); free(e->rowid);
-    free(e->accepted); free(e->urow); free(e->cnt);
+    free(e->R); free(e->newpiv); free(e->rowid);
+    free(e->accepted); free(e->urow); free(e->cnt); free(e->colperm); free(e->pos);
     free(e);
 }
 
@@ -94,12 +94,14 @@ es_elim *es_elim_new(int64_t ncols, int64_t target, uint64_t p, es_dgemm_t dgemm
         if (ok) {
             e->B = es_alloc(t1 * ncols, sizeof(double), &ok);
             e->R = es_alloc(block * ncols, sizeof(double), &ok);
-            e->A = es_alloc(block * t1, sizeof(double), &ok);
-            e->C = es_alloc(block * t1, sizeof(double), &ok);
             e->newpiv = es_alloc(block, sizeof(int64_t), &ok);
             e->rowid = es_alloc(block, sizeof(int64_t), &ok);
             e->accepted = es_alloc(block, 1, &ok);
             e->cnt = es_alloc(block, sizeof(int64_t), &ok);
+            e->colperm = es_alloc(ncols, sizeof(int64_t), &ok);
+            e->pos = es_alloc(ncols, sizeof(int64_t), &ok);
+            if (ok)
+                for (int64_t q = 0; q < ncols; q++) e->colperm[q] = e->pos[q] = q;
         }
     } else if (ok) {
         e->Bu = es_alloc(t1 * ncols, sizeof(uint64_t), &ok);
@@ -165,64 +167,92 @@ static void es_gemm_sub(es_elim *e, int64_t m, int64_t n, int64_t k,
     }
 }
 
+/* Swap storage positions a and b of the double-path column order, in the
+ * basis rows [0, nbasis) and the block rows [0, nblock). */
+static void es_swap_cols(es_elim *e, int64_t a, int64_t b, int64_t nbasis, int64_t nblock) {
+    if (a == b) return;
+    const int64_t n = e->ncols;
+    for (int64_t r = 0; r < nbasis; r++) {
+        double *x = e->B + r * n, t = x[a]; x[a] = x[b]; x[b] = t;
+    }
+    for (int64_t r = 0; r < nblock; r++) {
+        double *x = e->R + r * n, t = x[a]; x[a] = x[b]; x[b] = t;
+    }
+    int64_t ca = e->colperm[a], cb = e->colperm[b];
+    e->colperm[a] = cb; e->colperm[b] = ca;
+    e->pos[cb] = a; e->pos[ca] = b;
+}
+
+/* Double path.  Storage keeps the columns permuted so that the pivot
+ * columns of the basis occupy positions [0, rank): there the basis is the
+ * identity and every reduced row is 0, so all products run on the
+ * contiguous non-pivot part [rank, ncols) only (about a third of the work of
+ * a full Gauss-Jordan on square input). */
 static int es_block_double(es_elim *e, const uint64_t *rows, int64_t nb, int64_t *consumed) {
     const int64_t n = e->ncols, r0 = e->rank;
     const uint64_t p = e->p;
     const double dp = e->dp, pinv = e->pinv, dh = e->dh;
     double *R = e->R;
+    const int64_t *cp = e->colperm;
     if (nb <= 0 || nb > e->block) return ES_EINVAL;
-    for (int64_t i = 0; i < nb; i++)
-        for (int64_t c = 0; c < n; c++) {
-            uint64_t v = rows[i * n + c];
+    for (int64_t i = 0; i < nb; i++) {
+        const uint64_t *src = rows + i * n;
+        double *ri = R + i * n;
+        for (int64_t q = 0; q < n; q++) {
+            uint64_t v = src[cp[q]];
             if (v >= p) return ES_EINVAL;
-            R[i * n + c] = es_centre(v, p);
+            ri[q] = es_centre(v, p);
         }
-    /* 1. R -= R[:, piv] B: the basis is Gauss-Jordan reduced, so this clears
-     *    every old pivot column of R.  Row-major R (nb x n) is column-major
-     *    R^T (n x nb): R^T -= B^T (n x r0) A^T (r0 x nb). */
-    if (r0 > 0) {
-        double *A = e->A;
-        for (int64_t i = 0; i < nb; i++)
-            for (int64_t j = 0; j < r0; j++) A[i * r0 + j] = R[i * n + e->pivots[j]];
-        es_gemm_sub(e, n, nb, r0, e->B, n, A, r0, R, n);
     }
-    /* 2. Gauss-Jordan inside the block, rows in input order.  Updates
-     *    r_j -= f r_i are applied without reduction (f and r_i are reduced,
-     *    so each adds at most h^2 in magnitude); cnt[j] counts them and row j
-     *    is reduced before it could pass kc - 1 updates, before its pivot
-     *    search, and before it leaves the block. */
+    /* 1. R -= R[:, 0:r0] B: B[:, 0:r0] = I, so only positions [r0, n) need
+     *    the product; positions [0, r0) become exactly 0.  Row-major R
+     *    (nb x n) is column-major R^T (n x nb): R^T[r0:, :] -= B^T[r0:, :] R^T[:r0, :]. */
+    if (r0 > 0) {
+        if (r0 < n) es_gemm_sub(e, n - r0, nb, r0, e->B + r0, n, R, n, R + r0, n);
+        for (int64_t i = 0; i < nb; i++) memset(R + i * n, 0, (size_t)r0 * sizeof(double));
+    }
+    /* 2. Gauss-Jordan inside the block, rows in input order; the pivot of a
+     *    row is its first nonzero entry in the original column order.
+     *    Updates r_j -= f r_i are applied without reduction (f and r_i are
+     *    reduced, so each adds at most h^2 in magnitude); cnt[j] counts them
+     *    and row j is reduced before it could pass kc - 1 updates, before its
+     *    pivot search, and before it leaves the block. */
     int64_t k = 0, used = nb;
     int64_t *cnt = e->cnt;
     memset(e->accepted, 0, (size_t)nb);
     memset(cnt, 0, (size_t)nb * sizeof(int64_t));
     const int64_t lim = e->kc - 1;
     for (int64_t i = 0; i < nb; i++) {
-        if (e->rank + k >= e->target) { used = i; break; }
+        if (r0 + k >= e->target) { used = i; break; }
         double *ri = R + i * n;
+        const int64_t t = r0 + k; /* first free position */
         if (cnt[i]) {
-            for (int64_t c = 0; c < n; c++) ri[c] = es_red(ri[c], dp, pinv, dh);
+            for (int64_t q = t; q < n; q++) ri[q] = es_red(ri[q], dp, pinv, dh);
             cnt[i] = 0;
         }
         int64_t piv = -1;
-        for (int64_t c = 0; c < n; c++)
-            if (ri[c] != 0.0) { piv = c; break; }
+        for (int64_t c = 0; c < n; c++) {
+            int64_t q = e->pos[c];
+            if (q >= t && ri[q] != 0.0) { piv = c; break; }
+        }
         if (piv < 0) continue;
         if (e->is_pivot[piv]) return ES_EOVERFLOW; /* invariant broken */
-        uint64_t inv = es_invmod(es_uncentre(ri[piv], p), p);
+        es_swap_cols(e, e->pos[piv], t, r0, nb);
+        uint64_t inv = es_invmod(es_uncentre(ri[t], p), p);
         double dinv = es_centre(inv, p);
-        for (int64_t c = piv; c < n; c++) ri[c] = es_red(ri[c] * dinv, dp, pinv, dh);
-        ri[piv] = 1.0;
+        for (int64_t q = t; q < n; q++) ri[q] = es_red(ri[q] * dinv, dp, pinv, dh);
+        ri[t] = 1.0;
         for (int64_t j = 0; j < nb; j++) {
             if (j == i || (j < i && !e->accepted[j])) continue;
             double *rj = R + j * n;
-            double f = cnt[j] ? es_red(rj[piv], dp, pinv, dh) : rj[piv];
-            if (f == 0.0) { rj[piv] = 0.0; continue; }
+            double f = cnt[j] ? es_red(rj[t], dp, pinv, dh) : rj[t];
+            if (f == 0.0) { rj[t] = 0.0; continue; }
             if (cnt[j] >= lim) {
-                for (int64_t c = 0; c < n; c++) rj[c] = es_red(rj[c], dp, pinv, dh);
+                for (int64_t q = t; q < n; q++) rj[q] = es_red(rj[q], dp, pinv, dh);
                 cnt[j] = 0;
             }
-            for (int64_t c = piv; c < n; c++) rj[c] -= f * ri[c];
-            rj[piv] = 0.0; /* exactly: f was the reduced value there */
+            for (int64_t q = t; q < n; q++) rj[q] -= f * ri[q];
+            rj[t] = 0.0; /* exactly: f was the reduced value there */
             cnt[j]++;
         }
         e->is_pivot[piv] = 1;
@@ -231,28 +261,27 @@ static int es_block_double(es_elim *e, const uint64_t *rows, int64_t nb, int64_t
         e->rowid[k] = e->rows_seen + i;
         k++;
     }
-    for (int64_t i = 0; i < used; i++)
-        if (e->accepted[i] && cnt[i]) {
-            double *ri = R + i * n;
-            for (int64_t c = 0; c < n; c++) ri[c] = es_red(ri[c], dp, pinv, dh);
-            cnt[i] = 0;
-        }
     *consumed = used;
     if (k == 0) return ES_OK;
-    /* compact the accepted rows to the front of R */
-    int64_t t = 0;
+    /* compact the accepted rows to the front of R, reduced */
+    int64_t m = 0;
     for (int64_t i = 0; i < used; i++) {
         if (!e->accepted[i]) continue;
-        if (t != i) memmove(R + t * n, R + i * n, (size_t)n * sizeof(double));
-        t++;
+        double *ri = R + i * n;
+        if (cnt[i]) {
+            for (int64_t q = r0; q < n; q++) ri[q] = es_red(ri[q], dp, pinv, dh);
+            cnt[i] = 0;
+        }
+        if (m != i) memmove(R + m * n, ri, (size_t)n * sizeof(double));
+        m++;
     }
-    /* 3. B_old -= B_old[:, newpiv] R': keeps the basis fully reduced.
-     *    Column-major: B^T (n x r0) -= R'^T (n x k) C^T (k x r0). */
+    /* 3. B_old -= B_old[:, r0:r0+k] R': keeps the basis fully reduced; only
+     *    positions [r0+k, n) need the product, [r0, r0+k) become 0.
+     *    Column-major: B^T[r0+k:, :r0] -= R'^T[r0+k:, :k] B^T[r0:r0+k, :r0]. */
+    const int64_t r1 = r0 + k;
     if (r0 > 0) {
-        double *C = e->C;
-        for (int64_t r = 0; r < r0; r++)
-            for (int64_t s = 0; s < k; s++) C[r * k + s] = e->B[r * n + e->newpiv[s]];
-        es_gemm_sub(e, n, r0, k, R, n, C, k, e->B, n);
+        if (r1 < n) es_gemm_sub(e, n - r1, r0, k, R + r1, n, e->B + r0, n, e->B + r1, n);
+        for (int64_t r = 0; r < r0; r++) memset(e->B + r * n + r0, 0, (size_t)k * sizeof(double));
     }
     /* 4. append */
     for (int64_t s = 0; s < k; s++) {
@@ -260,7 +289,7 @@ static int es_block_double(es_elim *e, const uint64_t *rows, int64_t nb, int64_t
         e->pivots[r0 + s] = e->newpiv[s];
         e->indep[r0 + s] = e->rowid[s];
     }
-    e->rank = r0 + k;
+    e->rank = r1;
     return ES_OK;
 }
 
@@ -290,7 +319,7 @@ int es_elim_add_rows(es_elim *e, const uint64_t *rows, int64_t nrows, int64_t *c
 int es_elim_basis_row(const es_elim *e, int64_t j, uint64_t *out) {
     if (!e || j < 0 || j >= e->rank) return ES_EINVAL;
     for (int64_t c = 0; c < e->ncols; c++)
-        out[c] = e->use_double ? es_uncentre(e->B[j * e->ncols + c], e->p)
+        out[c] = e->use_double ? es_uncentre(e->B[j * e->ncols + e->pos[c]], e->p)
                                : e->Bu[j * e->ncols + c];
     return ES_OK;
 }

@@ -37,8 +37,8 @@ typedef struct {
     double *B;            /* [target * ncols] double path basis (Gauss-Jordan reduced) */
     uint64_t *Bu;         /* [target * ncols] u64 path basis (echelon, insertion order) */
     double *R;            /* [block * ncols] block buffer */
-    double *A;            /* [block * target] gathered R[:, piv] */
-    double *C;            /* [target * block] gathered B[:, newpiv] */
+    int64_t *colperm;     /* [ncols] double path: storage position -> column */
+    int64_t *pos;         /* [ncols] double path: column -> storage position */
     int64_t *newpiv;      /* [block] */
     int64_t *rowid;       /* [block] */
     unsigned char *accepted; /* [block] */
