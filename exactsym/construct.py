@@ -97,6 +97,18 @@ def _name(arch) -> str:
     return "-".join(map(str, arch))
 
 
+def _decisive_points(net, max_regions, time_limit):
+    """Flat list of decisive points (SPEC 2), or None when the enumeration is incomplete."""
+    try:
+        from .regions import decisive_points, regions
+    except ImportError:
+        return None
+    reg = regions(net, box=None, max_regions=max_regions, time_limit=time_limit, progress=False)
+    if not reg.complete:
+        return None
+    return [x for group in decisive_points(reg) for x in group]
+
+
 def _climb(net, points, rounds: int, pop: int, seed: int, denominator: int, backend: str):
     """Float hill climbing on the screening rank (a proposal mechanism only).
 
@@ -134,7 +146,8 @@ def _climb(net, points, rounds: int, pop: int, seed: int, denominator: int, back
 
 def construct(arch, n_seeds: int = 64, inits=INITS, n_points: int | None = None, point_seed: int = 0,
               max_exact: int = 6, backend: str = "numpy", outdir: str | None = None,
-              denominator: int = 256, climb_rounds: int = 40, climb_pop: int = 32) -> ConstructResult:
+              denominator: int = 256, climb_rounds: int = 40, climb_pop: int = 32,
+              decisive_regions: int = 3000, decisive_time: float = 20.0) -> ConstructResult:
     """Find and certify a setting of ``arch`` with the largest functional dimension found.
 
     Stages, each only when the previous ones did not certify D - H:
@@ -146,6 +159,9 @@ def construct(arch, n_seeds: int = 64, inits=INITS, n_points: int | None = None,
        the rank, so narrow-input networks need many points);
     3. float hill climbing (:func:`_climb`) from the best candidate, then an
        exact rank of the result.
+
+    Every exact rank below D - H is retried on a decisive set when the
+    region enumeration fits ``decisive_regions`` / ``decisive_time`` (0: off).
 
     ``outdir``: write the best ``fdim>=r`` certificate there as
     ``<arch>.json``, re-checked with :func:`exactsym.check.check_certificate`.
@@ -167,6 +183,14 @@ def construct(arch, n_seeds: int = 64, inits=INITS, n_points: int | None = None,
         nonlocal best, tries
         tries += 1
         fd = functional_dimension(net, points=points)
+        if fd.rank < bound and decisive_regions:
+            # the random batch may miss regions: a decisive set (n0 + 1 points
+            # in every region of a certified enumeration) has rank dim_fun
+            dec = _decisive_points(net, decisive_regions, decisive_time)
+            if dec:
+                fd2 = functional_dimension(net, points=dec)
+                if fd2.rank > fd.rank:
+                    fd = fd2
         if best is None or fd.rank > best[0]:
             best = (int(fd.rank), seed, init, int(frank), fd, net)
         return fd.rank == bound
