@@ -135,8 +135,9 @@ def _exact_batch_rank(net, points):
 def _decisive_rank(net, max_regions, time_limit):
     """dim_fun from a decisive set of a complete certified enumeration.
 
-    Returns ``(rank, n_regions, why)``; ``rank`` is None when the enumeration
-    does not fit the budget (or is not certified). Uses
+    Returns ``(rank, n_regions, why, lower)``; ``rank`` is None when the
+    enumeration does not fit the budget (or is not certified); ``lower`` is
+    then the exact rank on the regions found (a lower bound) or None. Uses
     :func:`exactsym.decisive.functional_dimension_decisive` when present, else
     :func:`exactsym.regions.regions` + :func:`exactsym.regions.decisive_points`
     and the exact rank of their Jacobian (SPEC 2: its rank is dim_fun).
@@ -150,29 +151,26 @@ def _decisive_rank(net, max_regions, time_limit):
             res = functional_dimension_decisive(net, box=None, max_regions=max_regions, time_limit=time_limit,
                                                 progress=False)
         except (RuntimeError, TimeoutError, OverflowError) as e:
-            return None, None, f"enumeration budget: {e}"
-        if res is None:
-            return None, None, "enumeration over budget"
-        n_reg = getattr(res, "n_regions", None)
-        if n_reg is None:
-            regs = getattr(res, "regions", None)
-            n_reg = regs if isinstance(regs, int) or regs is None else len(regs)
-        rank = getattr(res, "rank", getattr(res, "fdim", None))
-        if not getattr(res, "complete", True) or rank is None or not getattr(res, "exact", True):
-            return None, n_reg, "enumeration over budget or rank not exact"
-        return int(rank), n_reg, ""
+            return None, None, f"enumeration budget: {e}", None
+        regs = getattr(res, "regions", None)
+        n_reg = None if regs is None else len(getattr(regs, "regions", regs))
+        rank = getattr(res, "rank", None)
+        if not getattr(res, "complete", False) or rank is None:
+            # the rank on the regions found is exact but only a lower bound on dim_fun
+            return None, n_reg, f"regions incomplete ({getattr(res, 'reason', '')})", rank
+        return int(rank), n_reg, "", rank
     try:
         from .regions import decisive_points, regions
     except ImportError:
-        return None, None, "region enumeration unavailable"
+        return None, None, "region enumeration unavailable", None
     reg = regions(net, box=None, max_regions=max_regions, time_limit=time_limit, progress=False)
     if not reg.complete:
-        return None, len(reg.regions) or None, f"regions incomplete: {reg.reason}"
+        return None, len(reg.regions) or None, f"regions incomplete: {reg.reason}", None
     pts = [x for group in decisive_points(reg) for x in group]
     rank, exact = _exact_batch_rank(net, pts)
     if not exact:
-        return None, len(reg.regions), "decisive rank not exact"
-    return rank, len(reg.regions), ""
+        return None, len(reg.regions), "decisive rank not exact", None
+    return rank, len(reg.regions), "", rank
 
 
 def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
@@ -198,7 +196,13 @@ def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
         elif batch == net.bound:
             fexact, full = True, True          # lower bound meets the upper bound D - H
         elif cfg.max_regions > 0:
-            dec, n_reg, why = _decisive_rank(net, cfg.max_regions, cfg.region_time)
+            dec, n_reg, why, lower = _decisive_rank(net, cfg.max_regions, cfg.region_time)
+            if dec is None and lower is not None and lower > fdim:
+                # exact rank at the decisive points of the regions found: still a
+                # lower bound on dim_fun, and final only if it meets D - H
+                fdim = lower
+                fexact = full = True if lower == net.bound else None
+                fexact = bool(fexact)
             if dec is not None:
                 if dec < batch:
                     raise AssertionError(f"decisive rank {dec} < batch rank {batch}: inconsistent")
