@@ -44,8 +44,10 @@ __all__ = ["BackendUnavailable", "get_backend", "stack_networks", "batched_jacob
 
 EPS = float(np.finfo(np.float64).eps)
 #: Default cap on the bytes of one chunk of Jacobians (all N networks are
-#: processed in chunks so that memory stays bounded).
+#: processed in chunks so that memory stays bounded); larger on a GPU, where
+#: big batches are what makes it fast.
 CHUNK_BYTES = 256 * 2**20
+CHUNK_BYTES_CUDA = 2 * 2**30
 
 
 class BackendUnavailable(RuntimeError):
@@ -239,7 +241,7 @@ def _chunk_size(N, rows, D, chunk_bytes):
 
 
 def screen(nets: Sequence, points=None, n_points: int | None = None, seed: int = 0,
-           backend: str = "numpy", mask_nonsmooth: bool = True, chunk_bytes: int = CHUNK_BYTES,
+           backend: str = "numpy", mask_nonsmooth: bool = True, chunk_bytes: int | None = None,
            layers=None) -> ScreenResult:
     """Float ranks of ``nets`` (one architecture) on a shared batch of points.
 
@@ -250,6 +252,8 @@ def screen(nets: Sequence, points=None, n_points: int | None = None, seed: int =
     ``layers``: pre-stacked float arrays (skips the conversion).
     """
     xp = get_backend(backend)
+    if chunk_bytes is None:
+        chunk_bytes = CHUNK_BYTES if xp is np else CHUNK_BYTES_CUDA
     nets = list(nets)
     net0 = nets[0]
     arch = tuple(net0.architecture)
