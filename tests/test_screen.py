@@ -146,3 +146,18 @@ def test_cuda_matches_numpy():
     rn = batched_ranks(Jn)
     rc = cp.asnumpy(batched_ranks(Jc, xp=cp))
     assert rn.tolist() == rc.tolist()
+
+
+def test_non_numpy_code_path_with_a_numpy_shim(monkeypatch):
+    """The branch taken for CuPy (device arrays, asnumpy) run with a numpy stand-in."""
+    import types
+    import exactsym.screen as S
+    shim = types.ModuleType("fakecupy")
+    shim.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    shim.asnumpy = np.asarray
+    monkeypatch.setattr(S, "get_backend", lambda name="numpy": np if name == "numpy" else shim)
+    nets = [random_network([2, 4, 4, 1], seed=s) for s in range(6)]
+    a = S.screen(nets, seed=2)
+    b = S.screen(nets, seed=2, backend="cuda")
+    assert a.ranks.tolist() == b.ranks.tolist()
+    np.testing.assert_allclose(a.smin_ratio, b.smin_ratio)
