@@ -122,6 +122,11 @@ def cmd_sweep(args) -> int:
         raise UsageError(f"-o {out!r}: is a directory")
     if args.plot and not args.plot.lower().endswith(".png"):
         raise UsageError(f"--plot {args.plot!r}: expected a .png path")
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError("--plot needs matplotlib (pip install 'exactsym[plot]')") from None
     if args.scheduler:
         try:
             import distributed  # noqa: F401
