@@ -62,3 +62,53 @@ def lp_maxlast(G, g):
     with nogil:
         rc = es_lp_maxlast(m, n, &Ga[0, 0], &ga[0], &y[0], &u[0], &value, &work[0], &iwork[0])
     return rc == 0, np.asarray(y), np.asarray(u), value
+
+
+cdef extern from "regions/es_farkas.h":
+    int es_farkas_region(int H, int n0, const long long *M, const int *s, const int *supp,
+                         const int *which, int has_box, long long lo_num, long long lo_den,
+                         long long hi_num, long long hi_den,
+                         int *status, long long *det2, long long *num2, long long *cnum2) nogil
+
+
+def _join(hi, lo):
+    return (int(hi) << 64) + (int(lo) & 0xFFFFFFFFFFFFFFFF)
+
+
+def farkas_region(M, s, supp, which, box):
+    """Exact Farkas multipliers of one region in 128-bit arithmetic (see es_farkas.h).
+
+    M: integer forms (H x (n0+1), every entry below 2^62 in absolute value);
+    box: None or ((lo_num, lo_den), (hi_num, hi_den)). Returns
+    ``{h: (status, det, [num_j], cnum)}`` for every h in which.
+    """
+    cdef long long[:, ::1] Ma = np.ascontiguousarray(M, dtype=np.longlong)
+    cdef int[::1] sa = np.ascontiguousarray(s, dtype=np.intc)
+    cdef int[:, ::1] sp = np.ascontiguousarray(supp, dtype=np.intc)
+    cdef int[::1] wa = np.ascontiguousarray(which, dtype=np.intc)
+    cdef int H = Ma.shape[0]
+    cdef int n0 = Ma.shape[1] - 1
+    cdef int[::1] status = np.full(H, -1, dtype=np.intc)
+    cdef long long[::1] det2 = np.zeros(2 * H, dtype=np.longlong)
+    cdef long long[::1] num2 = np.zeros(2 * H * n0 + 2, dtype=np.longlong)
+    cdef long long[::1] cnum2 = np.zeros(2 * H, dtype=np.longlong)
+    cdef int has_box = 0
+    cdef long long ln = 0, ld = 1, hn = 0, hd = 1
+    if box is not None:
+        has_box = 1
+        ln, ld = box[0]
+        hn, hd = box[1]
+    with nogil:
+        es_farkas_region(H, n0, &Ma[0, 0], &sa[0], &sp[0, 0], &wa[0], has_box, ln, ld, hn, hd,
+                         &status[0], &det2[0], &num2[0], &cnum2[0])
+    out = {}
+    for h in range(H):
+        if wa[h]:
+            st = status[h]
+            if st == 0 or st == 2:
+                out[h] = (st, _join(det2[2 * h], det2[2 * h + 1]),
+                          [_join(num2[2 * (h * n0 + j)], num2[2 * (h * n0 + j) + 1]) for j in range(n0)],
+                          _join(cnum2[2 * h], cnum2[2 * h + 1]))
+            else:
+                out[h] = (st, None, None, None)
+    return out

@@ -201,6 +201,35 @@ def _reduce_point(P, Q):
     return tuple(Fraction(p, Q) for p in P)
 
 
+class _RawFarkas:
+    """Farkas multipliers from the 128-bit C path, converted to rationals only when written.
+
+    ``lam_j = num[j] / det`` on the support ``ids`` (integer forms), and
+    ``lam_0 = cnum / (det * L)``; true-form multipliers divide by ``S_h`` and
+    multiply neuron terms by ``S_k`` (see :class:`_Forms`).
+    """
+    __slots__ = ("h", "ids", "det", "num", "cnum", "L")
+
+    def __init__(self, h, ids, det, num, cnum, L):
+        self.h, self.ids, self.det, self.num, self.cnum, self.L = h, ids, det, num, cnum, L
+
+    def to_dict(self, scales, H):
+        Sh = scales[self.h]
+        neurons, boxes = [], []
+        for cid, n in zip(self.ids, self.num):
+            if n == 0:
+                continue
+            if cid < H:
+                neurons.append([cid, Fraction(n * scales[cid], self.det * Sh)])
+            else:
+                i, side = divmod(cid - H, 2)
+                boxes.append([i, side, Fraction(n, self.det * Sh)])
+        out = {"constant": Fraction(self.cnum, self.det * self.L * Sh), "neurons": neurons}
+        if boxes:
+            out["box"] = boxes
+        return out
+
+
 # ---------------------------------------------------------------------------
 # result objects
 # ---------------------------------------------------------------------------
@@ -250,6 +279,7 @@ class RegionsResult:
     facets: dict               # (r, h) -> ("facet", k, point) | ("farkas", dict) ; both ends for facets
     non_generic: list
     stats: dict
+    scales: list = field(default=None, repr=False)
     _dual: object = field(default=None, repr=False)
     _neuron: object = field(default=None, repr=False)
 
@@ -274,6 +304,8 @@ class RegionsResult:
                 done.add((k, h))
             else:
                 fk = e[1]
+                if isinstance(fk, _RawFarkas):
+                    fk = fk.to_dict(self.scales, self.net.H)
                 out = {"constant": _qfmt(fk["constant"]), "neurons": [[k, _qfmt(v)] for k, v in fk["neurons"]]}
                 if fk.get("box"):
                     out["box"] = [[i, sd, _qfmt(v)] for i, sd, v in fk["box"]]
@@ -377,6 +409,17 @@ class _Traversal:
         self.progress = progress and sys.stderr.isatty()
         self.F = _Forms(net)
         self.scales_f = [float(s) for s in self.F.scales]
+        # the 128-bit C Farkas path needs int64 forms and box numbers
+        big = 1 << 62
+        self.box_int = None
+        self.box_L = 1
+        self.c_farkas_ok = True
+        if self.box is not None:
+            lo, hi = self.box
+            self.box_int = ((lo.numerator, lo.denominator), (hi.numerator, hi.denominator))
+            self.box_L = lo.denominator * hi.denominator // math.gcd(lo.denominator, hi.denominator)
+            if any(abs(v) >= big for pair in self.box_int for v in pair):
+                self.c_farkas_ok = False
         self.stats = {"lp_s": 0.0, "exact_s": 0.0, "forms_s": 0.0, "regions": 0, "facet_lps": 0,
                       "fallbacks": 0}
 
@@ -560,7 +603,7 @@ class _Traversal:
         raise NonGeneric("no smooth start point found (a neuron vanishes on an open set?)")
 
     def run(self):
-        from ._regions import region_lps
+        from ._regions import farkas_region, region_lps
         import numpy as np
         n0, H = self.n0, self.H
         t_start = time.perf_counter()
@@ -629,8 +672,21 @@ class _Traversal:
                     continue
                 if all(_fsign(v[k]) == s[k] for k in range(H) if k != h) and self._in_box(P, Q):
                     good[h] = (P, Q)
+            raw = {}
+            want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= 1e-12) else 0
+                    for h in range(H)]
+            if any(want) and self.c_farkas_ok:
+                try:
+                    raw = farkas_region(M, s, supp, want, self.box_int)
+                except OverflowError:
+                    raw = {}
             for h in range(H):
                 if not todo[h]:
+                    continue
+                rf = raw.get(h)
+                if rf is not None and rf[0] == 0:
+                    ids = [int(i) for i in supp[h] if i >= 0]
+                    facets[(r, h)] = ("farkas", _RawFarkas(h, ids, rf[1], rf[2], rf[3], self.box_L))
                     continue
                 if h in good:
                     P, Q = good[h]
@@ -714,7 +770,7 @@ class _Traversal:
         self.stats["total_s"] = time.perf_counter() - t_start
         self.stats["discovered"] = len(patterns)
         return RegionsResult(self.net, self.box, regs, complete, reason, fac, non_generic + unresolved,
-                             self.stats)
+                             self.stats, self.F.scales)
 
 
 def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
