@@ -128,12 +128,20 @@ def random_prime(rng=None, kind: str = "double", avoid: Iterable[int] = (),
 def residues(values: Sequence, p: int) -> np.ndarray:
     """Exact residues ``q mod p`` (uint64) of rationals; ZeroDivisionError if p divides a denominator."""
     out = np.empty(len(values), dtype=np.uint64)
+    inv = {}  # denominators repeat (dyadic points, common weight denominators)
     for i, v in enumerate(values):
-        q = Fraction(v)
-        d = q.denominator % p
-        if d == 0:
-            raise ZeroDivisionError(f"prime {p} divides the denominator of {q}")
-        out[i] = q.numerator * pow(d, -1, p) % p
+        q = v if type(v) is Fraction else Fraction(v)
+        den = q.denominator
+        if den == 1:
+            out[i] = q.numerator % p
+            continue
+        di = inv.get(den)
+        if di is None:
+            d = den % p
+            if d == 0:
+                raise ZeroDivisionError(f"prime {p} divides the denominator of {q}")
+            di = inv[den] = pow(d, -1, p)
+        out[i] = q.numerator * di % p
     return out
 
 
