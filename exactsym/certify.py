@@ -142,21 +142,37 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
 
     from .fdim import functional_dimension
     fd = functional_dimension(net, n_points=n_points, seed=seed)
-    rank = fd.rank
+    rank, rank_kind, fdim_evidence = fd.rank, "batch", fd.certificate["evidence"] if fd.certificate else None
+    exact_dim = None
+    if reg is not None and rank < net.bound:
+        # a batch can miss small regions; a decisive set over the complete enumeration cannot
+        from .decisive import functional_dimension_decisive
+        dec = functional_dimension_decisive(net, box=box, result=reg)
+        if dec.complete and dec.rank is not None:
+            exact_dim = dec.rank
+            if dec.rank > rank:
+                ev = _decisive_as_batch(net, reg, dec.certificate) if dec.rank == net.bound else None
+                rank, rank_kind = dec.rank, "decisive"
+                fdim_evidence = ev
     full = rank == net.bound
     rows_ok = _rows_nonzero(net)
     head = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             "domain": domain_json(box)}
     claims = []
     if full:
-        proven.append(f"functional dimension >= D - H = {net.bound} (modular-rank certificate), "
-                      f"so it equals D - H")
+        proven.append(f"functional dimension >= D - H = {net.bound} (modular-rank certificate on a "
+                      f"{'decisive set' if rank_kind == 'decisive' else 'batch of points'}), so it equals D - H")
+    elif exact_dim is not None:
+        proven.append(f"functional dimension = {exact_dim} < D - H = {net.bound} exactly (decisive set "
+                      f"over a complete region enumeration, with D - {exact_dim} exact kernel vectors)")
     else:
         not_proven.append(f"full functional dimension: the batch rank is {rank} < D - H = {net.bound}"
-                          + (" (exact rank of this batch)" if fd.exact else ""))
-    if full and rows_ok:
-        claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fd.certificate["evidence"]}})
+                          + (" (exact rank of this batch, a lower bound for dim_fun)" if fd.exact else ""))
+    if full and rows_ok and box is None and fdim_evidence is not None:
+        claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fdim_evidence}})
         proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
+    elif full and rows_ok:
+        not_proven.append("local identifiability on a box: the fdim>=r checker accepts the domain R^n0 only")
 
     crit = None
     if net.depth == 2 and box is None:
@@ -184,12 +200,19 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
                              proven=proven, not_proven=not_proven, certificate=cert, **base)
     if not rows_ok:
         reason = "a hidden neuron has a zero incoming row"
+    elif exact_dim is not None and exact_dim < net.bound:
+        reason = (f"functional dimension {exact_dim} < D - H = {net.bound} (exact); "
+                  "no mechanism witness found")
+        suspects.append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
+    elif full:
+        reason = "fdim = D - H, but local identifiability is certified on R^n0 only"
     else:
         reason = f"batch functional dimension {rank} < D - H = {net.bound}; no mechanism witness found"
-        if fd.exact:
-            suspects.append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
-    cert = dict(head, claim="fdim>=r", r=rank, evidence=fd.certificate["evidence"]) if rank else None
-    return CertifyResult("undecided", rank, fd.exact, mechanisms=[], criterion=crit, reason=reason,
+    if exact_dim is not None and rank_kind == "decisive" and dec.certificate is not None:
+        cert = dec.certificate
+    else:
+        cert = dict(head, claim="fdim>=r", r=rank, evidence=fdim_evidence) if rank and fdim_evidence else None
+    return CertifyResult("undecided", rank, fd.exact or exact_dim is not None, mechanisms=[], criterion=crit, reason=reason,
                          proven=proven, not_proven=not_proven, certificate=cert, **base)
 
 
@@ -199,3 +222,37 @@ class _RegionFacts:
     def __init__(self, res):
         self.patterns = [tuple(r.pattern) for r in res.regions]
         self.evidence = res.certificate["evidence"]
+
+
+def _decisive_as_batch(net, reg, cert) -> dict | None:
+    """The minor of an ``fdim=r`` certificate re-issued as ``fdim>=r`` evidence.
+
+    Decisive points are smooth interior points of their regions, so the
+    minor they carry proves ``fdim >= r`` on its own (modular lemma). Only
+    the points the minor uses are kept; the prime is the one the
+    ``fdim>=r`` checker binds to this evidence, and the minor is re-checked
+    modulo it (``None`` in the unlikely case that it vanishes there).
+    """
+    from .check.common import det_nonzero_mod_p, jacobian_rows, residue
+    from .check.fdim import bound_prime
+    from .numbers import parse_entry
+    ev = cert["evidence"]
+    flat = []
+    for region, group in zip(ev["regions"]["regions"], ev["decisive_points"]):
+        flat += [(p, list(region["pattern"])) for p in group]
+    nd = net.n_out
+    used = sorted({r // nd for r in ev["rows"]})
+    where = {i: k for k, i in enumerate(used)}
+    rows = [where[r // nd] * nd + r % nd for r in ev["rows"]]
+    out = {"points": [flat[i][0] for i in used], "labels": [flat[i][1] for i in used],
+           "rows": rows, "columns": list(ev["columns"])}
+    body = {"claim": "fdim>=r", "r": net.bound, "network_sha256": net.sha256(), "domain": "R^n",
+            "evidence": out}
+    dens = [v.denominator for v in net.flat()] + [parse_entry(c).denominator for p in out["points"] for c in p]
+    P = bound_prime(body, dens)
+    J = [row for p in out["points"] for row in jacobian_rows(net, [parse_entry(c) for c in p])]
+    M = [[residue(J[r][c], P) for c in out["columns"]] for r in rows]
+    if not det_nonzero_mod_p(M, P):
+        return None
+    out["prime"] = P
+    return out
