@@ -315,6 +315,7 @@ class Progress:
 
 def _local_results(cfg_dict, tasks, workers):
     """Yield each task's rows as it completes, on a local process pool."""
+    workers = min(workers, len(tasks))
     if workers <= 1:
         for t in tasks:
             yield run_chunk(cfg_dict, *t)

@@ -61,7 +61,8 @@ def add_arguments(sp) -> None:
     sp.add_argument("-o", "--output", required=True, metavar="CSV", help="results CSV (resumed if it exists)")
     sp.add_argument("--plot", metavar="PNG", help="also draw the full-fdim fraction vs depth here")
     sp.add_argument("--scheduler", metavar="ADDR", help="dask.distributed scheduler address (tcp://host:8786)")
-    sp.add_argument("--workers", default="1", metavar="N", help="local worker processes (default 1)")
+    sp.add_argument("--workers", default=None, metavar="N",
+                    help="local worker processes (default: the number of CPUs; 1 runs in this process)")
 
 
 def _int(text, name, lo=None, hi=None):
@@ -116,7 +117,7 @@ def cmd_sweep(args) -> int:
     from .cli import UsageError
     from .sweep import SweepFileError, sweep
     cfg = config_from_args(args)
-    workers = _int(args.workers, "workers", 1, 4096)
+    workers = (os.cpu_count() or 1) if args.workers is None else _int(args.workers, "workers", 1, 4096)
     out = args.output
     if os.path.isdir(out):
         raise UsageError(f"-o {out!r}: is a directory")

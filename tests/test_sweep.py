@@ -117,7 +117,7 @@ def test_scale_exp_sweep_records_float_failures(tmp_path):
 def test_cli_sweep_and_reproduce(tmp_path, run_cli):
     out = str(tmp_path / "c.csv")
     code, so, se = run_cli("sweep", "--n0", "1,2", "--widths", "2", "--depths", "1,2", "--trials", "2",
-                           "--max-regions", "100", "-o", out, "--json")
+                           "--max-regions", "100", "-o", out, "--json", "--workers", "1")
     assert code == 0, se
     obj = json.loads(so)
     assert obj["rows"] == 8 and obj["new"] == 8 and obj["output"] == out
