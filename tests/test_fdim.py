@@ -338,3 +338,22 @@ def test_cli_fdim_points_and_bad_input(run_cli, tmp_path):
     assert code == 2 and "error" in json.loads(out)
     code, out, _ = run_cli("fdim", tmp_path / "missing.json", "--json")
     assert code == 2
+
+
+def test_packed_determinant_matches_common_and_flint():
+    import random
+    from exactsym.check.common import det_nonzero_mod_p
+    from exactsym.check.fdim import det_nonzero_packed
+    rng = random.Random(9)
+    for _ in range(300):
+        n = rng.randint(0, 14)
+        p = rng.choice([3, 5, 7, 1048583, 2 ** 61 - 1])
+        r = rng.randint(0, n)
+        if r and n:
+            C = flint.nmod_mat([[rng.randrange(p) for _ in range(r)] for _ in range(n)], p) * \
+                flint.nmod_mat([[rng.randrange(p) for _ in range(n)] for _ in range(r)], p)
+            M = [[int(C[i, j]) for j in range(n)] for i in range(n)]
+        else:
+            M = [[0] * n for _ in range(n)]
+        want = (flint.nmod_mat(M, p).det() != 0) if n else True
+        assert det_nonzero_packed(M, p) == det_nonzero_mod_p(M, p) == want
