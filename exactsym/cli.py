@@ -141,8 +141,9 @@ def cmd_certify(args) -> int:
              f"network      {args.net}  architecture {tuple(net.architecture)}, D = {net.D}, H = {net.H}, "
              f"D - H = {net.bound}"]
     if res.fdim is not None:
-        lines.append(f"fdim         batch rank {res.fdim} of bound {res.bound}"
-                     + (" (= D - H, certified)" if res.fdim == res.bound else ""))
+        lines.append(f"fdim         {'exactly ' if res.fdim_exact and res.fdim < res.bound else ''}{res.fdim}"
+                     + (" = D - H (certified)" if res.fdim == res.bound else
+                        f" < D - H = {res.bound}" + ("" if res.fdim_exact else " (a lower bound from a batch)")))
     lines.append(f"reason       {res.reason}")
     if res.mechanisms:
         lines.append("witnesses")

@@ -167,6 +167,10 @@ def _certs():
     out.append({"format": "exactsym-cert/1", "claim": "no-hidden-symmetries", "network": crit_net.to_dict(),
                 "network_sha256": crit_net.sha256(), "domain": "R^n",
                 "evidence": {"criterion": "shallow", "kernel_dimension": c["kernel_dimension"]}})
+    import pathlib
+    ex = pathlib.Path(__file__).resolve().parent.parent / "proofs" / "examples"
+    for name in ("shallow-generic", "deep-3-5-5-1", "mechanism-2", "mechanism-7"):
+        out.append(json.loads((ex / f"{name}.cert.json").read_text()))
     return out
 
 
@@ -190,3 +194,31 @@ def test_tampered_certificates_rejected(data):
     bad = tampered(cert, path, k)
     r = check_certificate(bad)
     assert not r.valid, (cert["claim"], path)
+
+
+def test_certify_verdicts():
+    from exactsym.certify import certify
+    net = random_network([2, 4, 1], seed=11)
+    r = certify(net)
+    assert r.verdict == "no-hidden-symmetries" and r.fdim == net.bound == 13
+    assert r.criterion["i"] and r.criterion["iv"] and check_certificate(r.certificate).valid
+    r = certify(random_network([3, 5, 5, 1], seed=1))
+    assert r.verdict == "locally-identifiable" and r.fdim == r.bound == 46
+    assert any("no criterion for depth >= 3" in s for s in r.not_proven)
+    r = certify(random_network([2, 5, 5, 1], seed=0))
+    # exact functional dimension below D - H and no witness: honest "undecided"
+    assert r.verdict == "undecided" and r.fdim == 40 and r.fdim_exact
+    c = check_certificate(r.certificate)
+    assert c.valid and c.claim == "fdim=r"
+    # on a box the shallow criterion does not apply
+    r = certify(net, box=(Fraction(-1), Fraction(1)))
+    assert r.verdict != "no-hidden-symmetries"
+
+
+def test_certify_shallow_failing_condition_without_witness():
+    from exactsym.certify import certify
+    # (iii) fails with a negative ratio and non-cancelling columns: no witness, no global claim
+    net = Network([1, 2, 1], [([[1], [-2]], [1, -2]), ([[1, 1]], [0])])
+    r = certify(net)
+    assert r.verdict in ("locally-identifiable", "undecided")
+    assert any("(iii)" in s for s in r.not_proven)
