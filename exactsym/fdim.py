@@ -66,7 +66,10 @@ class FdimResult:
     mod ``prime``. ``kernel``: when deficient and settled, a basis of
     :math:`\ker J_Z` (integer vectors); ``kernel_extra``: those of its vectors
     that, added to the scaling generators, complete a basis of the kernel —
-    the directions *not* explained by the scaling symmetry.
+    the directions *not* explained by the scaling symmetry;
+    ``kernel_in_scaling_span[i]``: whether ``kernel[i]`` is a combination of
+    the scaling generators (``scaling_rank`` = dimension of their span, all
+    of which lies in the kernel, checked exactly).
     """
     rank: int
     bound: int
@@ -87,6 +90,7 @@ class FdimResult:
     kernel: list | None = None
     kernel_scaling_in_kernel: bool | None = None
     kernel_extra: list | None = None
+    kernel_in_scaling_span: list | None = None
     rejected: list = field(default_factory=list)
     note: str = ""
     certificate: dict | None = None
@@ -227,6 +231,10 @@ def _settle(net, points, res: FdimResult):
             extra.append([int(c) for c in v])
     res.kernel = [[int(c) for c in v] for v in K]
     res.kernel_extra = extra
+    # which basis vectors of the kernel lie in the span of the scaling generators
+    res.kernel_in_scaling_span = [
+        (_f.fmpq_mat(base + [[_f.fmpq(int(c)) for c in v]]).rank() == r0) if base else not any(v)
+        for v in K]
     res.exact = True
     return rq
 
@@ -322,9 +330,16 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     accepts); points on a bent hyperplane are rejected (listed in
     ``result.rejected``), never used. Without ``points``, ``n_points``
     (default :func:`default_n_points`) smooth points are sampled with
-    ``seed``; when their rank falls short, up to ``extra_rounds`` further
-    batches are streamed into the same elimination before the deficit is
-    settled exactly.
+    ``seed``; when neither ``points`` nor ``n_points`` is given and the rank
+    falls short, up to ``extra_rounds`` further batches of the same size are
+    streamed into the same elimination before the deficit is settled.
+
+    ``prime``: the elimination prime (default: random in
+    ``PRIME_RANGES["double"]``, skipping divisors of denominators);
+    ``settle=False`` skips the exact treatment of a deficit (then
+    ``exact`` is true only when the rank reaches the cap). The certificate
+    carries its own prime, derived from its content
+    (:func:`exactsym.check.fdim.bound_prime`).
     """
     rng = random.Random(seed)
     D, H, nd = net.D, net.H, net.n_out
@@ -333,6 +348,11 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     # cap = D - rank_Q(S): the generators lie in every ker J_Z
     scaling_rank = H if _incoming_rows_nonzero(net) else _rank_q(S)
     cap = D - scaling_rank
+    for l, j in net.hidden_neurons():
+        W, b = net.layers[l - 1]
+        if not any(W[j]) and b[j] == 0:
+            raise ValueError(f"hidden neuron ({l},{j}) has zero incoming weights and bias: its "
+                             "pre-activation is identically 0, so no input point is smooth")
     rejected = []
     given = points is not None
     if given:
@@ -347,7 +367,10 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
         lab = lab[good]
     else:
         n = default_n_points(net) if n_points is None else int(n_points)
-        pts, lab = sample_points(net, n, seed=rng.randrange(2 ** 63), scale=scale)
+        try:
+            pts, lab = sample_points(net, n, seed=rng.randrange(2 ** 63), scale=scale)
+        except RuntimeError as e:
+            raise ValueError(f"{e} (every sampled point lay on a bent hyperplane)") from None
     dens = _denominators(net, pts)
     p = prime if prime is not None else random_prime(rng, "double", avoid=dens)
     if any(d % p == 0 for d in dens):
@@ -356,7 +379,10 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     rounds = 0
     while not given and n_points is None and not el.done and rounds < extra_rounds:
         rounds += 1
-        more, mlab = sample_points(net, len(pts), seed=rng.randrange(2 ** 63), scale=scale)
+        try:
+            more, mlab = sample_points(net, len(pts), seed=rng.randrange(2 ** 63), scale=scale)
+        except RuntimeError:
+            break
         dm = _denominators(net, more)
         if any(d % p == 0 for d in dm):
             continue

@@ -43,8 +43,11 @@ def cmd_fdim(args) -> int:
     points = None
     if getattr(args, "points", None):
         points = load_points(args.points, n0=net.n0)
-    res = functional_dimension(net, points=points, n_points=getattr(args, "n_points", None),
-                               seed=getattr(args, "seed", None))
+    try:
+        res = functional_dimension(net, points=points, n_points=getattr(args, "n_points", None),
+                                   seed=getattr(args, "seed", None))
+    except ValueError as e:  # e.g. no smooth point exists for this network
+        raise InputError(args.net, str(e)) from None
     if points is not None and res.n_points == 0:
         raise InputError(args.points, "no smooth point: every point lies on a bent hyperplane")
     obj = {"rank": res.rank, "bound": res.bound, "D": res.D, "H": res.H,

@@ -357,3 +357,24 @@ def test_packed_determinant_matches_common_and_flint():
             M = [[0] * n for _ in range(n)]
         want = (flint.nmod_mat(M, p).det() != 0) if n else True
         assert det_nonzero_packed(M, p) == det_nonzero_mod_p(M, p) == want
+
+
+def test_no_smooth_point_is_reported(run_cli, tmp_path):
+    net = Network([1, 2, 1], [([[0], [2]], [0, 1]), ([[2, -1]], [0])])
+    with pytest.raises(ValueError, match="identically 0"):
+        functional_dimension(net, seed=0)
+    from exactsym.io import save_network
+    f = tmp_path / "z.json"
+    save_network(net, f)
+    code, out, _ = run_cli("fdim", f, "--json")
+    assert code == 2 and "identically 0" in json.loads(out)["error"]
+
+
+def test_kernel_classification_small_example():
+    # (1,2,1) with both bends at x = 0 and x = -1/2, but no points in (-1/2, 0)
+    net = Network([1, 2, 1], [([[1], [2]], [0, 1]), ([[2, -1]], [0])])
+    pts = [(Fraction(v),) for v in ["-3", "-2", "1", "2", "3"]]
+    res = functional_dimension(net, points=pts)
+    assert res.rank == 3 and res.exact and len(res.kernel) == 4
+    assert res.scaling_rank == 2 and len(res.kernel_extra) == 2
+    assert sum(res.kernel_in_scaling_span) <= 2
