@@ -39,7 +39,7 @@ import hashlib
 import json
 from fractions import Fraction
 
-from .common import (CheckFailure, affine_forms, det_nonzero_mod_p, in_domain_strict, integer,
+from .common import (CheckFailure, det_nonzero_mod_p, in_domain_strict, integer,
                      is_prime, jacobian_rows, load_network, parse_domain, rational, rational_vector,
                      residue)
 
@@ -58,11 +58,64 @@ def _check_digest(ev, where):
         raise CheckFailure(f"{where}: digest does not match the evidence (altered certificate)")
 
 
-def _proportional(f, g) -> bool:
-    u = list(f[0]) + [f[1]]
-    v = list(g[0]) + [g[1]]
+def _proportional(u, v) -> bool:
     n = len(u)
     return all(u[i] * v[j] == u[j] * v[i] for i in range(n) for j in range(i + 1, n))
+
+
+class _IntNet:
+    r"""The network's exact evaluator in integers (Fractions are ~10x slower).
+
+    With :math:`d_l` the common denominator of :math:`[W_l | b_l]`,
+    :math:`\tilde W_l = d_l W_l`, :math:`S_l = d_1 \cdots d_l` and a point
+    :math:`x = P/Q`: :math:`S_l Q z_l = \tilde W_l \tilde a_{l-1} + \tilde b_l S_{l-1} Q`
+    with :math:`\tilde a_{l-1} = S_{l-1} Q\, \mathrm{relu}(z_{l-1})` and
+    :math:`\tilde a_0 = P`; signs are those of :math:`z` since :math:`S_l Q > 0`.
+    Forms: the integer row :math:`M_k = S_{l(k)} (a_k, c_k)` of every hidden neuron.
+    """
+
+    def __init__(self, net):
+        from math import lcm
+        self.layers, self.S, self.scale = [], [1], []
+        for l, (W, b) in enumerate(net.layers):
+            d = 1
+            for v in [x for row in W for x in row] + list(b):
+                d = lcm(d, v.denominator)
+            self.layers.append(([[int(v * d) for v in row] for row in W], [int(v * d) for v in b]))
+            self.S.append(self.S[-1] * d)
+            if l < net.depth - 1:
+                self.scale.extend([self.S[-1]] * len(W))
+        self.n0 = net.n0
+
+    def labels(self, x):
+        from math import lcm
+        Q = 1
+        for v in x:
+            Q = lcm(Q, v.denominator)
+        a = [int(v * Q) for v in x]
+        lab = []
+        for l, (W, b) in enumerate(self.layers[:-1]):
+            sq = self.S[l] * Q
+            z = [sum(w * v for w, v in zip(row, a)) + bi * sq for row, bi in zip(W, b)]
+            lab.extend((v > 0) - (v < 0) for v in z)
+            a = [v if v > 0 else 0 for v in z]
+        return tuple(lab)
+
+    def forms(self, pattern):
+        n0 = self.n0
+        prev = [[int(i == j) for j in range(n0)] + [0] for i in range(n0)]   # x itself
+        out = []
+        h = 0
+        for l, (W, b) in enumerate(self.layers[:-1]):
+            rows = []
+            for row, bi in zip(W, b):
+                r = [sum(w * p[j] for w, p in zip(row, prev)) for j in range(n0 + 1)]
+                r[n0] += bi * self.S[l]
+                rows.append(r)
+            out.extend(rows)
+            prev = [r if pattern[h + j] > 0 else [0] * (n0 + 1) for j, r in enumerate(rows)]
+            h += len(rows)
+        return out
 
 
 def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
@@ -75,6 +128,7 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
         raise CheckFailure("evidence.regions must be a non-empty list")
     if not isinstance(facets, list):
         raise CheckFailure("evidence.facets must be a list")
+    inet = _IntNet(net)
     patterns = []
     seen = {}
     for r, reg in enumerate(regs):
@@ -89,7 +143,7 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
         x = rational_vector(reg.get("point"), n0, f"regions[{r}].point")
         if not in_domain_strict(x, box):
             raise CheckFailure(f"regions[{r}].point is not strictly inside the box")
-        if tuple(net.labels(x)) != pat:
+        if inet.labels(x) != pat:
             raise CheckFailure(f"regions[{r}].point does not have the stated pattern")
         if pat in seen:
             raise CheckFailure(f"regions[{r}] repeats the pattern of regions[{seen[pat]}]")
@@ -100,7 +154,7 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
 
     def forms(r):
         if r not in forms_cache:
-            forms_cache[r] = affine_forms(net, patterns[r])[:H]
+            forms_cache[r] = inet.forms(patterns[r])
         return forms_cache[r]
 
     covered = set()
@@ -126,12 +180,12 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
             x = rational_vector(obj["point"], n0, f"{where}.point")
             if not in_domain_strict(x, box):
                 raise CheckFailure(f"{where}: facet point not strictly inside the box")
-            lab = net.labels(x)
+            lab = inet.labels(x)
             if lab[h] != 0:
                 raise CheckFailure(f"{where}: neuron {h} is not zero at the facet point")
             if any(lab[j] != s[j] for j in range(H) if j != h):
                 raise CheckFailure(f"{where}: another neuron does not keep region {r}'s sign at the facet point")
-            if not any(forms(r)[h][0]):
+            if not any(forms(r)[h][:n0]):
                 raise CheckFailure(f"{where}: neuron {h} has zero gradient on region {r}")
             flipped = s[:h] + (-s[h],) + s[h + 1:]
             if patterns[k] != flipped:
@@ -164,11 +218,13 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
                 used.add(k)
                 if lam <= 0:
                     raise CheckFailure(f"{where}: Farkas multipliers must be positive")
-                a, c = F[k]
+                f = lam * s[k] / inet.scale[k]
+                Mk = F[k]
                 for j in range(n0):
-                    coef[j] += lam * s[k] * a[j]
-                const += lam * s[k] * c
-                if not _proportional(F[k], F[h]):
+                    if Mk[j]:
+                        coef[j] += f * Mk[j]
+                const += f * Mk[n0]
+                if not _proportional(Mk, F[h]):
                     nonprop = True
             bl = fk.get("box", [])
             if bl and box is None:
@@ -191,8 +247,8 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
                 else:              # hi - x_i
                     coef[c_i] -= mu
                     const += mu * box[1]
-            ah, ch = F[h]
-            if any(s[h] * ah[j] != coef[j] for j in range(n0)) or s[h] * ch != const:
+            Mh, Sh = F[h], inet.scale[h]
+            if any(Fraction(s[h] * Mh[j], Sh) != coef[j] for j in range(n0)) or Fraction(s[h] * Mh[n0], Sh) != const:
                 raise CheckFailure(f"{where}: Farkas identity fails")
             if not (lam0 > 0 or used_f or nonprop):
                 raise CheckFailure(f"{where}: Farkas certificate does not bound the dimension "
@@ -255,6 +311,7 @@ def verify_fdim_equal(cert) -> str:
     R, _, _ = verify_regions_evidence(net, box, ev.get("regions"))
     regs = ev["regions"]["regions"]
     n0, nd, D = net.n0, net.n_out, net.D
+    inet = _IntNet(net)
     dp = ev.get("decisive_points")
     if not isinstance(dp, list) or len(dp) != R:
         raise CheckFailure(f"decisive_points must list {R} point sets")
@@ -265,7 +322,7 @@ def verify_fdim_equal(cert) -> str:
         pat = tuple(regs[i]["pattern"])
         xs = [rational_vector(x, n0, f"decisive_points[{i}][{j}]") for j, x in enumerate(group)]
         for j, x in enumerate(xs):
-            if not in_domain_strict(x, box) or tuple(net.labels(x)) != pat:
+            if not in_domain_strict(x, box) or inet.labels(x) != pat:
                 raise CheckFailure(f"decisive_points[{i}][{j}] is not in region {i}")
         if _rank([[a - b for a, b in zip(x, xs[0])] for x in xs[1:]]) != n0:
             raise CheckFailure(f"decisive_points[{i}] are not affinely independent")
