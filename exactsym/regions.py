@@ -144,6 +144,8 @@ class _Forms:
             bi = [int(v * d) for v in b]
             self.layers.append((Wi, bi, d, S))
             S *= d
+        # FLINT copies of the integer weights, built once (SPEC 9: reuse per-pattern work)
+        self.Wmats = [flint.fmpz_mat(Wi) for Wi, _, _, _ in self.layers]
         self.scales = []   # S_l per hidden neuron
         S = 1
         for l, (W, b) in enumerate(net.layers[:-1]):
@@ -168,7 +170,7 @@ class _Forms:
             h += width
             Wi, bi, d, Sprev = self.layers[l]
             P = flint.fmpz_mat(prev)
-            Mm = flint.fmpz_mat(Wi) * P
+            Mm = self.Wmats[l] * P
             ent = [int(v) for v in Mm.entries()]
             w = n0 + 1
             rows = []
@@ -409,6 +411,8 @@ class _Traversal:
         self.progress = progress and sys.stderr.isatty()
         self.F = _Forms(net)
         self.scales_f = [float(s) for s in self.F.scales]
+        import numpy as np
+        self.scales_np = np.array(self.scales_f)
         # the 128-bit C Farkas path needs int64 forms and box numbers
         big = 1 << 62
         self.box_int = None
@@ -437,6 +441,20 @@ class _Traversal:
         m = len(cols)
         return [[ent[i * m + j] for i in range(len(M))] for j in range(m)]
 
+    def _signed(self, MsT, pts):
+        """Rows ``[s_k z_k(p)]_k`` (positive multiples) for homogeneous points, one FLINT product.
+
+        ``MsT`` is the transpose of the sign-multiplied integer forms, so a
+        point lies in the region iff its row is all positive, and on the
+        facet of h iff only entry h is 0 and the others are positive.
+        """
+        if not pts:
+            return []
+        flint = self.F.flint
+        V = (flint.fmpz_mat([P + [Q] for P, Q in pts]) * MsT).entries()
+        H = self.H
+        return [V[j * H:(j + 1) * H] for j in range(len(pts))]
+
     def _in_box(self, P, Q):
         if self.box is None:
             return True
@@ -444,17 +462,17 @@ class _Traversal:
         return all(lo.numerator * Q < p * lo.denominator and p * hi.denominator < hi.numerator * Q for p in P)
 
     # ---- interior point ----------------------------------------------------
-    def _interior(self, s, M, center, radius, entry):
+    def _interior(self, s, M, MsT, center, radius, entry):
         """An exact rational point of the region (rounded LP centre, else pushed facet witness)."""
         cands = []
         if radius is not None and radius > 0 and all(math.isfinite(v) for v in center):
             bits = max(8, int(math.ceil(-math.log2(radius))) + 8)
             for extra in (0, 16, 40):
                 cands.append(_to_homog(center, bits + extra))
-        for P, Q in cands:
-            vals = self._values(M, [(P, Q)])[0]
-            if all(_fsign(v) == sg for v, sg in zip(vals, s)) and self._in_box(P, Q):
-                return P, Q
+        if cands:
+            for (P, Q), row in zip(cands, self._signed(MsT, cands)):
+                if min(row) > 0 and self._in_box(P, Q):
+                    return P, Q
         if entry is not None:
             # push the facet witness we crossed into this region: z_h moves by eps * |a_h|^2
             h, (P, Q) = entry
@@ -463,26 +481,30 @@ class _Traversal:
                 Q2 = Q << k
                 P2 = [p * (1 << k) + s[h] * ai * Q for p, ai in zip(P, a)]
                 # z_h(P2/Q2) has sign s_h * |a|^2 > 0; others are continuous
-                vals = self._values(M, [(P2, Q2)])[0]
-                if all(_fsign(v) == sg for v, sg in zip(vals, s)) and self._in_box(P2, Q2):
+                row = self._signed(MsT, [(P2, Q2)])[0]
+                if min(row) > 0 and self._in_box(P2, Q2):
                     return P2, Q2
         return None
 
     # ---- facet witness -----------------------------------------------------
-    def _facet_candidates(self, M, h, x, t):
+    def _facet_candidates(self, M, h, x, t, extra):
+        """Round the LP's point on {z_h = 0}, then put it on the hyperplane exactly.
+
+        Coordinates other than j (the largest |a_h[j]|) are rounded to
+        multiples of 2^-bits; x_j is solved from the integer form, which
+        multiplies the common denominator by |m_j|.
+        """
         n0 = self.n0
         m = M[h]
         j = max(range(n0), key=lambda i: abs(m[i]))
         mj = m[j]
-        out = []
-        bits0 = max(10, int(math.ceil(-math.log2(max(t, 1e-300)))) + 10) if t > 0 else 30
-        for extra in (0, 20):
-            P, Q = _to_homog(x, bits0 + extra)
-            sg = 1 if mj > 0 else -1
-            rest = sum(m[i] * P[i] for i in range(n0) if i != j) + m[n0] * Q
-            P2 = [P[i] * abs(mj) if i != j else -sg * rest for i in range(n0)]
-            out.append((P2, Q * abs(mj)))
-        return out
+        bits = (max(10, int(math.ceil(-math.log2(max(t, 1e-300)))) + 10) if t > 0 else 30) + extra
+        P, Q = _to_homog(x, bits)
+        sg = 1 if mj > 0 else -1
+        rest = sum(m[i] * P[i] for i in range(n0) if i != j) + m[n0] * Q
+        amj = abs(mj)
+        P2 = [P[i] * amj if i != j else -sg * rest for i in range(n0)]
+        return P2, Q * amj
 
     # ---- Farkas ------------------------------------------------------------
     def _farkas(self, s, M, h, supp):
@@ -636,42 +658,62 @@ class _Traversal:
             s = patterns[r]
             t0 = time.perf_counter()
             M = self.F.forms(s)
-            A = np.array([[float(v) for v in row[:n0]] for row in M])
-            for k in range(H):
-                A[k] /= self.scales_f[k]
-            c = np.array([float(row[n0]) / sc for row, sc in zip(M, self.scales_f)])
+            try:
+                Mf = np.array(M, dtype=np.float64)
+            except OverflowError:
+                Mf = np.array([[float(v) for v in row] for row in M])
+            Mf /= self.scales_np[:, None]
+            A = Mf[:, :n0]
+            c = Mf[:, n0]
             todo = [0 if (r, h) in facets else 1 for h in range(H)]
             t1 = time.perf_counter()
             rc, center, radius, tstar, pts, supp, status = region_lps(A, c, s, self.fbox, todo)
             t2 = time.perf_counter()
             self.stats["facet_lps"] += sum(todo)
+            status = status.tolist()
+            tstar = tstar.tolist()
+            ptsl = pts.tolist()
+            suppl = supp.tolist()
+            MsT = self.F.flint.fmpz_mat([[v * sk for v in row] for row, sk in zip(M, s)]).transpose()
+            # one exact product for the rounded centre and every facet candidate (first precision)
+            cand, owner = [], []
+            cen = None
+            if r != 0 and rc == 0 and radius > 0 and all(math.isfinite(v) for v in center):
+                cen = _to_homog(center, max(8, int(math.ceil(-math.log2(radius))) + 8))
+                cand.append(cen)
+                owner.append(-1)
+            for h in range(H):
+                if todo[h] and status[h] == 0 and tstar[h] > 1e-12:
+                    cand.append(self._facet_candidates(M, h, ptsl[h], tstar[h], 0))
+                    owner.append(h)
+            rows_ = self._signed(MsT, cand)
+            good = {}
+            pt = None
+            retry = []
+            for (P, Q), h, row in zip(cand, owner, rows_):
+                if h < 0:
+                    if min(row) > 0 and self._in_box(P, Q):
+                        pt = (P, Q)
+                    continue
+                if row[h] == 0 and min(row[:h] + row[h + 1:], default=1) > 0 and self._in_box(P, Q):
+                    good[h] = (P, Q)
+                else:
+                    retry.append(h)
+            if retry:   # finer rounding for the few that failed
+                cand2 = [self._facet_candidates(M, h, ptsl[h], tstar[h], 24) for h in retry]
+                for (P, Q), h, row in zip(cand2, retry, self._signed(MsT, cand2)):
+                    if row[h] == 0 and min(row[:h] + row[h + 1:], default=1) > 0 and self._in_box(P, Q):
+                        good[h] = (P, Q)
             # exact interior point
             if r == 0:
-                P, Q = start_homog
-                pt = (P, Q)
-            else:
-                pt = self._interior(s, M, center, radius if rc == 0 else None, entries.get(r))
+                pt = start_homog
+            elif pt is None:
+                pt = self._interior(s, M, MsT, center, radius if rc == 0 else None, entries.get(r))
             if pt is None:
                 unresolved.append(f"region {r}: no exact interior point")
                 points[r] = None
             else:
                 points[r] = _reduce_point(*pt)
-            # facet witnesses, batched: one exact product for all candidates
-            cand, owner = [], []
-            for h in range(H):
-                if todo[h] and status[h] == 0 and tstar[h] > 1e-12:
-                    for P, Q in self._facet_candidates(M, h, pts[h][:n0], float(tstar[h])):
-                        cand.append((P, Q))
-                        owner.append(h)
-            vals = self._values(M, cand)
-            good = {}
-            for (P, Q), h, v in zip(cand, owner, vals):
-                if h in good:
-                    continue
-                if v[h] != 0:
-                    continue
-                if all(_fsign(v[k]) == s[k] for k in range(H) if k != h) and self._in_box(P, Q):
-                    good[h] = (P, Q)
             raw = {}
             want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= 1e-12) else 0
                     for h in range(H)]
@@ -685,7 +727,7 @@ class _Traversal:
                     continue
                 rf = raw.get(h)
                 if rf is not None and rf[0] == 0:
-                    ids = [int(i) for i in supp[h] if i >= 0]
+                    ids = [i for i in suppl[h] if i >= 0]
                     facets[(r, h)] = ("farkas", _RawFarkas(h, ids, rf[1], rf[2], rf[3], self.box_L))
                     continue
                 if h in good:
@@ -714,7 +756,7 @@ class _Traversal:
                     continue
                 fk, why = (None, "LP failed")
                 if status[h] == 0 and tstar[h] <= 1e-12:
-                    fk, why = self._farkas(s, M, h, supp[h])
+                    fk, why = self._farkas(s, M, h, suppl[h])
                 if fk is None:
                     fk2, why2 = self._farkas_fallback(s, M, h)
                     if fk2 is not None:
