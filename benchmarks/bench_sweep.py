@@ -66,7 +66,7 @@ def test_certified_per_minute(benchmark):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sweep_scaling(benchmark, workers):
     """Local process pool: the same sweep with 1 and 2 worker processes."""
-    cfg = SweepConfig(**dict(SMALL, chunk=2))
+    cfg = SweepConfig(**dict(SMALL, n0s=[2, 3], chunk=2))
     s, rows = benchmark.pedantic(_sweep_once, args=(cfg, workers), rounds=1, iterations=1)
     benchmark.extra_info.update(workers=workers, rows=len(rows), seconds=round(benchmark.stats.stats.mean, 2))
     REPORT.append(f"sweep scaling: {workers} worker(s): {benchmark.stats.stats.mean:.1f} s for {len(rows)} rows")

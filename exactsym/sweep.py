@@ -233,6 +233,13 @@ def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
 def run_chunk(cfg_dict: dict, n0: int, width: int, depth: int, trials: list) -> list:
     """One task: trials ``trials`` of architecture ``(n0, width^depth, 1)``. Picklable entry point."""
     cfg = SweepConfig(**cfg_dict)
+    from .screen import _blas_limit, default_n_points, rational_points
+    # parallelism is across tasks: threaded BLAS inside a task only contends
+    with _blas_limit(1):
+        return _run_chunk(cfg, n0, width, depth, trials)
+
+
+def _run_chunk(cfg, n0, width, depth, trials):
     from .screen import default_n_points, rational_points
     nets = [trial_network(cfg, n0, width, depth, t) for t in trials]
     P = cfg.n_points or default_n_points(nets[0])
