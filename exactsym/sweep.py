@@ -329,22 +329,18 @@ def _local_results(cfg_dict, tasks, workers):
         return
     import concurrent.futures as cf
     import multiprocessing as mp
-    # spawned workers with single-threaded BLAS: the work is many small
-    # matrices, and threaded BLAS in N processes would oversubscribe the cores
-    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-    for k in saved:
-        os.environ[k] = "1"
-    try:
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
-            futs = [ex.submit(run_chunk, cfg_dict, *t) for t in tasks]
+    # fork where available: spawn/forkserver re-import the __main__ module,
+    # which breaks for scripts without a main guard (and `python -m exactsym`).
+    # Each task limits its own BLAS threads (run_chunk).
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        futs = [ex.submit(run_chunk, cfg_dict, *t) for t in tasks]
+        try:
             for f in cf.as_completed(futs):
                 yield f.result()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        finally:
+            for f in futs:
+                f.cancel()
 
 
 def _dask_results(cfg_dict, tasks, scheduler=None, client=None):
