@@ -164,6 +164,12 @@ def _check_hypotheses(net, mech, p, cert) -> str:
         if any(Wn[i][j] != 0 for i in range(len(Wn))):
             raise CheckFailure("mechanism 1: outgoing column is not zero")
         return f"neuron ({l},{j}) has a zero outgoing column"
+    if mech in (2, 3, 4):
+        j = p["neuron"]
+        _hidden(net, l, j)
+        # the label must name the mechanism exactly: 4 is the zero-weights case of 2 and 3
+        if (mech == 4) != (not any(W[j])):
+            raise CheckFailure(f"mechanism {mech} does not match the neuron's incoming weights")
     if mech == 2 or (mech == 4 and "column" in p):
         j = p["neuron"]
         _stable(net, cert, l, j, sign=-1, mech=mech)
