@@ -228,3 +228,18 @@ def test_construct_cli(tmp_path, capsys):
     for bad in (["--arch", "2,x,1"], ["--only"], ["--seeds", "0"], ["--arch", "2,1"]):
         with pytest.raises(UsageError):
             cmd_construct(_construct_args(bad + ["-o", str(tmp_path / "d")]))
+
+
+def test_progress_bar_only_when_enabled():
+    import io
+    from exactsym.sweep import Progress
+    buf = io.StringIO()
+    p = Progress(4, True, stream=buf)
+    p.update(2, "2-3-1")
+    p.close()
+    assert "2/4" in buf.getvalue() and buf.getvalue().endswith("\n")
+    buf = io.StringIO()
+    p = Progress(4, False, stream=buf)
+    p.update(4)
+    p.close()
+    assert buf.getvalue() == ""
