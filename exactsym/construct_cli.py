@@ -29,7 +29,7 @@ def add_arguments(sp) -> None:
 
 def cmd_construct(args) -> int:
     from .cli import UsageError
-    from .construct import construct_grid, default_grid, summary_table
+    from .construct import construct_grid, default_grid, write_summary
     from .generate import parse_architecture
     from .screen import BackendUnavailable, get_backend
     from .sweep_cli import _int, parse_int_list
@@ -72,18 +72,7 @@ def cmd_construct(args) -> int:
 
     res = construct_grid(grid, outdir=args.outdir, progress=progress, n_seeds=seeds, climb_rounds=climb,
                          backend=args.backend)
-    os.makedirs(args.outdir, exist_ok=True)
-    table = summary_table(res)
-    with open(os.path.join(args.outdir, "summary.md"), "w") as f:
-        f.write("# Constructed parameter settings (exactsym construct)\n\n"
-                "Each row: the largest batch rank certified (`fdim>=r`, modular lemma; re-checked by "
-                "`exactsym check`) for a network found by float screening of random seeds (and float "
-                "hill climbing where needed). `full = yes` proves dim_fun = D - H. For `no` rows the "
-                "rank is only what this search found, not an upper bound. Kinds: `wide` all hidden "
-                "widths >= n0; `narrow` all >= 2 but some < n0 (Grillo-Montufar); `bottleneck` a width-1 "
-                "layer.\n\n" + table)
-    with open(os.path.join(args.outdir, "summary.json"), "w") as f:
-        json.dump([r.to_dict() for r in res], f, indent=1)
+    table = write_summary(res, args.outdir)
     obj = {"outdir": args.outdir, "architectures": len(res), "full": sum(r.full for r in res),
            "results": [r.to_dict() for r in res]}
     if args.json:
