@@ -277,7 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("cert", metavar="CERT")
     for name, module, help_ in [("fdim", "fdim_cli", "exact functional dimension with a certificate"),
                                 ("regions", "regions_cli", "certified activation-region enumeration"),
-                                ("sweep", "sweep_cli", "exact functional-dimension sweeps over architectures")]:
+                                ("sweep", "sweep_cli", "exact functional-dimension sweeps over architectures"),
+                                ("reproduce", "reproduce_cli", "figures and float-disagreement tables from a sweep CSV"),
+                                ("construct", "construct_cli",
+                                 "certified full-functional-dimension settings over an architecture grid")]:
         try:
             from importlib import import_module
             mod = import_module(f".{module}", __package__)
@@ -286,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
             continue
         sp = add(name, getattr(mod, f"cmd_{name}"), help_)
-        if name != "sweep":
+        if name not in ("sweep", "reproduce", "construct"):
             net_arg(sp)
         mod.add_arguments(sp)
     return p
