@@ -428,19 +428,6 @@ class _Traversal:
                       "fallbacks": 0}
 
     # ---- exact checks ------------------------------------------------------
-    def _values(self, M, pts):
-        """Exact ``M [P; Q]`` for homogeneous integer points (one fmpz product)."""
-        flint = self.F.flint
-        if not pts:
-            return []
-        cols = [P + [Q] for P, Q in pts]
-        X = flint.fmpz_mat(len(cols[0]), len(cols), [cols[j][i] for i in range(len(cols[0]))
-                                                         for j in range(len(cols))])
-        V = flint.fmpz_mat(M) * X
-        ent = V.entries()
-        m = len(cols)
-        return [[ent[i * m + j] for i in range(len(M))] for j in range(m)]
-
     def _signed(self, MsT, pts):
         """Rows ``[s_k z_k(p)]_k`` (positive multiples) for homogeneous points, one FLINT product.
 
@@ -921,38 +908,48 @@ def decisive_points(result: RegionsResult):
     r"""``n0 + 1`` affinely independent rational points in every region (SPEC 2).
 
     Inside a region a Jacobian row is affine in the point, so these points'
-    rows span all rows of the region. Points are the region's witness
-    :math:`p` and :math:`p + \delta e_i`, with :math:`\delta` halved until
-    each lies in the region exactly (an open set contains a small simplex
-    around each of its points).
+    rows span all rows of the region. The points are the region's witness
+    :math:`p` and :math:`p + \delta_i e_i` (:math:`i = 1..n_0`). With exact
+    slacks :math:`v_k = s_k z_k(p) > 0`, every neuron stays of its sign along
+    :math:`p + t e_i` for :math:`0 \le t < \min\{v_k / |a_k[i]| : s_k a_k[i] < 0\}`
+    (and inside the box for :math:`t < hi - p_i`); :math:`\delta_i` is the
+    largest power of two at most half of that bound (and at most 1). Each
+    point is re-checked exactly.
     """
     net = result.net
-    n0 = net.n0
+    n0, H = net.n0, net.H
     box = result.box
+    F = _Forms(net) if H else None
     out = []
     for reg in result.regions:
-        ineq = reg.inequalities
         p = list(reg.point)
-
-        def inside(x):
-            if box is not None and not all(box[0] < v < box[1] for v in x):
-                return False
-            return all(sum((ai * xi for ai, xi in zip(a, x)), c) > 0 for a, c in ineq)
-
+        Q = 1
+        for v in p:
+            Q = Q * v.denominator // math.gcd(Q, v.denominator)
+        P = [int(v * Q) for v in p]
+        s = reg.pattern
+        M = F.forms(s) if H else []
+        vals = [sk * (sum(m * x for m, x in zip(row[:n0], P)) + row[n0] * Q) for row, sk in zip(M, s)]
+        if any(v <= 0 for v in vals):
+            raise NonGeneric(f"region {reg.index}: witness not interior")
         pts = [tuple(p)]
         for i in range(n0):
-            delta = Fraction(1)
-            for _ in range(400):
-                q = list(p)
-                q[i] += delta
-                if inside(q):
-                    break
-                q[i] -= 2 * delta
-                if inside(q):
-                    break
-                delta /= 2
-            else:
-                raise NonGeneric(f"region {reg.index}: no decisive point found")
+            bound = Fraction(2)
+            for row, sk, v in zip(M, s, vals):
+                if sk * row[i] < 0:
+                    bound = min(bound, Fraction(v, Q * abs(row[i])))
+            if box is not None:
+                bound = min(bound, box[1] - p[i])
+            half = bound / 2
+            e = 0
+            while Fraction(1, 1 << e) > half:
+                e += 1
+            q = list(p)
+            q[i] += Fraction(1, 1 << e)
+            # exact re-check in integers: s_k z_k at p + 2^-e e_i, times S_k Q 2^e
+            if any((v << e) + Q * sk * row[i] <= 0 for row, sk, v in zip(M, s, vals)) or \
+                    (box is not None and not all(box[0] < v < box[1] for v in q)):
+                raise NonGeneric(f"region {reg.index}: decisive point left the region")
             pts.append(tuple(q))
         out.append(pts)
     return out

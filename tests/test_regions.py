@@ -213,6 +213,16 @@ def test_identically_zero_neuron_reported():
     assert not res.complete and "non-generic" in res.reason
 
 
+def test_three_lines_through_a_vertex():
+    """A degenerate vertex that does not matter: x + y = 0 meets the quadrant x, y > 0 only at 0."""
+    net = Network([2, 3, 1], [([[1, 0], [0, 1], [1, 1]], [0, 0, 0]), ([[1, 2, 3]], [0])])
+    res = _run(net)
+    assert res.complete and res.count == 6
+    assert check_certificate(res.certificate).valid
+    res = _run(net, (Fraction(-1), Fraction(1)))
+    assert res.complete and res.count == 6
+
+
 def test_no_hidden_layer():
     net = Network([2, 1], [([[1, 2]], [3])])
     res = _run(net)
