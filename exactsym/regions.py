@@ -909,12 +909,12 @@ def decisive_points(result: RegionsResult):
 
     Inside a region a Jacobian row is affine in the point, so these points'
     rows span all rows of the region. The points are the region's witness
-    :math:`p` and :math:`p + \delta_i e_i` (:math:`i = 1..n_0`). With exact
-    slacks :math:`v_k = s_k z_k(p) > 0`, every neuron stays of its sign along
-    :math:`p + t e_i` for :math:`0 \le t < \min\{v_k / |a_k[i]| : s_k a_k[i] < 0\}`
-    (and inside the box for :math:`t < hi - p_i`); :math:`\delta_i` is the
-    largest power of two at most half of that bound (and at most 1). Each
-    point is re-checked exactly.
+    :math:`p` and :math:`p \pm 2^{-e} e_i` (:math:`i = 1..n_0`) for the smallest
+    :math:`e \ge 0` (plus sign first) that stays in the region: an open set
+    contains a small cross around each of its points. Membership is decided
+    exactly on the integer forms: with slacks :math:`v_k = s_k z_k(p) > 0`
+    (times :math:`S_k Q`), the point is inside iff
+    :math:`2^e v_k \pm Q s_k M_k[i] > 0` for all k (and strictly inside the box).
     """
     net = result.net
     n0, H = net.n0, net.H
@@ -934,22 +934,21 @@ def decisive_points(result: RegionsResult):
             raise NonGeneric(f"region {reg.index}: witness not interior")
         pts = [tuple(p)]
         for i in range(n0):
-            bound = Fraction(2)
-            for row, sk, v in zip(M, s, vals):
-                if sk * row[i] < 0:
-                    bound = min(bound, Fraction(v, Q * abs(row[i])))
-            if box is not None:
-                bound = min(bound, box[1] - p[i])
-            half = bound / 2
-            e = 0
-            while Fraction(1, 1 << e) > half:
-                e += 1
-            q = list(p)
-            q[i] += Fraction(1, 1 << e)
-            # exact re-check in integers: s_k z_k at p + 2^-e e_i, times S_k Q 2^e
-            if any((v << e) + Q * sk * row[i] <= 0 for row, sk, v in zip(M, s, vals)) or \
-                    (box is not None and not all(box[0] < v < box[1] for v in q)):
-                raise NonGeneric(f"region {reg.index}: decisive point left the region")
+            # try p + 2^-e e_i, then p - 2^-e e_i, for e = 0, 1, 2, ...: the first one inside.
+            # Exact test in integers: s_k z_k at p +- 2^-e e_i, times S_k Q 2^e.
+            q = None
+            for e in range(400):
+                for sign in (1, -1):
+                    if all((v << e) + sign * Q * sk * row[i] > 0 for row, sk, v in zip(M, s, vals)):
+                        cand = list(p)
+                        cand[i] += Fraction(sign, 1 << e)
+                        if box is None or all(box[0] < v < box[1] for v in cand):
+                            q = cand
+                            break
+                if q is not None:
+                    break
+            if q is None:
+                raise NonGeneric(f"region {reg.index}: no decisive point found")
             pts.append(tuple(q))
         out.append(pts)
     return out
