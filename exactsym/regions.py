@@ -283,6 +283,7 @@ class RegionsResult:
     stats: dict
     scales: list = field(default=None, repr=False)
     _dual: object = field(default=None, repr=False)
+    _cert: object = field(default=None, repr=False)
     _neuron: object = field(default=None, repr=False)
 
     @property
@@ -322,9 +323,11 @@ class RegionsResult:
         """The ``regions-complete`` certificate, or ``None`` when incomplete."""
         if not self.complete:
             return None
-        return {"format": "exactsym-cert/1", "claim": "regions-complete", "network": self.net.to_dict(),
-                "network_sha256": self.net.sha256(), "domain": domain_json(self.box),
-                "evidence": self.evidence()}
+        if self._cert is None:
+            self._cert = {"format": "exactsym-cert/1", "claim": "regions-complete",
+                          "network": self.net.to_dict(), "network_sha256": self.net.sha256(),
+                          "domain": domain_json(self.box), "evidence": self.evidence()}
+        return self._cert
 
     @property
     def dual_graph(self):

@@ -223,6 +223,39 @@ def test_three_lines_through_a_vertex():
     assert res.complete and res.count == 6
 
 
+def test_highs_fallback_certifies(monkeypatch):
+    """With the C Farkas path and the LP's dual support refused, HiGHS proposals still certify."""
+    import exactsym._regions as cr
+    import exactsym.regions as R
+    monkeypatch.setattr(cr, "farkas_region", lambda *a, **k: {})
+    orig = R._Traversal._farkas
+
+    def picky(self, s, M, h, supp):
+        if any(i < 0 for i in supp):          # the padded support of the C LP
+            return None, "refused for the test"
+        return orig(self, s, M, h, supp)
+    monkeypatch.setattr(R._Traversal, "_farkas", picky)
+    net = random_network((2, 4, 3, 1), seed=1)
+    for box in (None, (Fraction(-1), Fraction(2))):
+        res = _run(net, box)
+        assert res.stats["fallbacks"] > 0
+        assert res.complete, res.reason
+        assert check_certificate(res.certificate).valid
+
+
+def test_lp_failure_is_incomplete_not_wrong(monkeypatch):
+    import exactsym._regions as cr
+    real = cr.region_lps
+
+    def broken(A, c, s, box, todo):
+        out = list(real(A, c, s, box, todo))
+        out[6] = out[6] * 0 + 1                 # every facet LP "failed"
+        return tuple(out)
+    monkeypatch.setattr(cr, "region_lps", broken)
+    res = _run(random_network((2, 4, 3, 1), seed=1))
+    assert not res.complete and res.certificate is None
+
+
 def test_no_hidden_layer():
     net = Network([2, 1], [([[1, 2]], [3])])
     res = _run(net)
