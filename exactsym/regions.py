@@ -673,7 +673,7 @@ class _Traversal:
                 cand.append(cen)
                 owner.append(-1)
             for h in range(H):
-                if todo[h] and status[h] == 0 and tstar[h] > 1e-12:
+                if todo[h] and status[h] == 0 and tstar[h] > 1e-12 and all(map(math.isfinite, ptsl[h])):
                     cand.append(self._facet_candidates(M, h, ptsl[h], tstar[h], 0))
                     owner.append(h)
             rows_ = self._signed(MsT, cand)
