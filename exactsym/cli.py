@@ -298,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    # "--box -2,2" would read -2,2 as an option: glue the value on
+    for i in range(len(argv) - 1):
+        if argv[i] == "--box" and argv[i + 1][:1] == "-":
+            argv[i:i + 2] = [f"--box={argv[i + 1]}", ""]
+    argv = [a for a in argv if a != ""]
     want_json = "--json" in argv
     try:
         args = parser.parse_args(argv)

@@ -53,3 +53,11 @@ def test_box_argument_errors(run_cli):
     for box in ("1", "2,1", "a,b"):
         code, _, err = run_cli("certify", FLIP, "--box", box)
         assert code == 2 and "--box" in err
+
+
+def test_negative_box_bound(run_cli):
+    code, out, _ = run_cli("certify", FLIP, "--box", "-1,1", "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "hidden-symmetry"
+    code, out, _ = run_cli("regions", FLIP, "--box", "-1/2,3", "--json")
+    obj = json.loads(out)
+    assert code == 0 and obj["complete"] is True and obj["count"] >= 2
