@@ -222,3 +222,27 @@ def test_certify_shallow_failing_condition_without_witness():
     r = certify(net)
     assert r.verdict in ("locally-identifiable", "undecided")
     assert any("(iii)" in s for s in r.not_proven)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([[1, 3, 3, 1], [1, 2, 3, 2, 1], [2, 3, 3, 1]]), st.integers(0, 10**6))
+def test_soundness_deep(arch, seed):
+    """Every certify verdict on a random deep network carries a certificate the checker accepts;
+    every hidden-symmetry witness is exactly equivalent (line method for n0 = 1, exact points else)."""
+    from exactsym.certify import certify
+    net = random_network(arch, seed=seed)
+    r = certify(net, seed=0, time_limit=20)
+    assert r.verdict != "no-hidden-symmetries"          # no global criterion for depth >= 3
+    if r.certificate is not None:
+        c = check_certificate(r.certificate)
+        assert c.valid, (r.verdict, c.reason)
+    if r.verdict == "hidden-symmetry":
+        tp = r.witness.theta_prime
+        assert not same_orbit(net, tp) and exact_agree(net, tp, seed=seed)
+        if net.n0 == 1:
+            e = equivalent(net, tp)
+            assert e.equivalent is not False
+            if e.equivalent:
+                assert check_certificate(e.certificate).valid
+    if r.verdict == "locally-identifiable":
+        assert r.fdim == net.bound
