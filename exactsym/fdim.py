@@ -156,22 +156,81 @@ def modular_rank(net: Network, points, labels, p: int, target: int | None = None
     return eliminator
 
 
-def exact_jacobian(net: Network, points) -> list:
-    """Exact integer matrix whose rows are those of :math:`J_Z` times positive integers.
+def exact_jacobian(net: Network, points, labels=None) -> list:
+    r"""Exact integer matrix whose rows are the rows of :math:`J_Z` times positive integers.
 
-    Uses the trusted checker's rational back-propagation
-    (:func:`exactsym.check.common.jacobian_rows`), an implementation
-    independent of the C kernel; each row is multiplied by the lcm of its
-    denominators (this keeps the row space and the kernel).
+    Integer-only back-propagation (independent of the C kernel): with
+    :math:`W_l = A_l / q_l`, :math:`b_l = c_l / q_l` (``q_l`` the lcm of the layer's
+    denominators) and :math:`x = \alpha_0 / \sigma_0`, the activations are
+    :math:`a_l = \alpha_l / \sigma_l` with :math:`\sigma_l = q_l \sigma_{l-1}`,
+    :math:`\alpha_l = \Delta_l (A_l \alpha_{l-1} + c_l \sigma_{l-1})`, and
+    :math:`G_l = \Gamma_l / \tau_l` with :math:`\Gamma_d = I`, :math:`\tau_d = 1`,
+    :math:`\Gamma_l = \Gamma_{l+1} A_{l+1} \Delta_l`, :math:`\tau_l = q_{l+1} \tau_{l+1}`.
+    Row ``k`` is multiplied by ``L = lcm_l(tau_l sigma_{l-1})``, which keeps the
+    row space and the kernel. ``labels``: the exact ±1 patterns (computed
+    exactly when omitted).
     """
-    from .check.common import jacobian_rows
+    d = net.depth
+    A, C, q = [], [], []
+    for W, b in net.layers:
+        den = 1
+        for row in W:
+            for v in row:
+                den = den * v.denominator // math.gcd(den, v.denominator)
+        for v in b:
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        A.append([[int(v * den) for v in row] for row in W])
+        C.append([int(v * den) for v in b])
+        q.append(den)
     M = []
-    for x in points:
-        for row in jacobian_rows(net, x):
-            L = 1
-            for q in row:
-                L = L * q.denominator // math.gcd(L, q.denominator)
-            M.append([int(q * L) for q in row])
+    for t, x in enumerate(points):
+        x = [Fraction(v) for v in x]
+        lab = list(net.labels(x)) if labels is None else [int(s) for s in labels[t]]
+        if 0 in lab:
+            raise ValueError(f"point {t} is not smooth")
+        s0 = 1
+        for v in x:
+            s0 = s0 * v.denominator // math.gcd(s0, v.denominator)
+        alpha = [[int(v * s0) for v in x]]
+        sigma = [s0]
+        h = 0
+        for l in range(1, d):
+            Al, cl, sp = A[l - 1], C[l - 1], sigma[-1]
+            ap = alpha[-1]
+            z = [sum(w * a for w, a in zip(row, ap)) + c * sp for row, c in zip(Al, cl)]
+            alpha.append([v if lab[h + j] > 0 else 0 for j, v in enumerate(z)])
+            sigma.append(q[l - 1] * sp)
+            h += len(z)
+        nd = net.n_out
+        Gam = [None] * (d + 1)
+        tau = [0] * (d + 1)
+        G = [[int(i == k) for i in range(nd)] for k in range(nd)]
+        ta = 1
+        hh = net.H
+        for l in range(d, 0, -1):
+            Gam[l], tau[l] = G, ta
+            if l > 1:
+                Al = A[l - 1]
+                hh -= net.architecture[l - 1]
+                mask = lab[hh:hh + net.architecture[l - 1]]
+                G = [[sum(g[i] * Al[i][j] for i in range(len(g))) if mask[j] > 0 else 0
+                      for j in range(len(mask))] for g in G]
+                ta = ta * q[l - 1]
+        L = 1
+        for l in range(1, d + 1):
+            den = tau[l] * sigma[l - 1]
+            L = L * den // math.gcd(L, den)
+        for k in range(nd):
+            row = []
+            for l in range(1, d + 1):
+                g = Gam[l][k]
+                fw = L // (tau[l] * sigma[l - 1])
+                fb = L // tau[l]
+                al = [fw * v for v in alpha[l - 1]]
+                for gi in g:
+                    row.extend([gi * v for v in al] if gi else [0] * len(al))
+                row.extend([fb * gi for gi in g])
+            M.append(row)
     return M
 
 
@@ -183,7 +242,7 @@ def _rank_q(vectors) -> int:
                             for q in v] for v in vectors]).rank()
 
 
-def _settle(net, points, res: FdimResult):
+def _settle(net, points, res: FdimResult, labels=None):
     """Exact rank and kernel of the batch Jacobian with FLINT (deficits only)."""
     import flint
     from .symmetry import scaling_generators
@@ -192,7 +251,7 @@ def _settle(net, points, res: FdimResult):
         res.note = (f"deficit not settled exactly: {rows} x {net.D} exceeds EXACT_LIMIT; "
                     f"rank is a certified lower bound")
         return
-    M = flint.fmpz_mat(exact_jacobian(net, points)) if rows else flint.fmpz_mat(0, net.D)
+    M = flint.fmpz_mat(exact_jacobian(net, points, labels)) if rows else flint.fmpz_mat(0, net.D)
     rq = M.rank() if rows else 0
     res.flint_rank = rq
     X, nullity = M.nullspace() if rows else (flint.fmpz_mat(net.D, net.D, [int(i == j) for i in range(net.D) for j in range(net.D)]), net.D)
@@ -402,7 +461,7 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
             res.rank, res.rows, res.pivots, res.prime = e2.rank, e2.independent_rows, e2.pivots, p2
             res.exact = e2.rank == cap
         if not res.exact:
-            rq = _settle(net, pts, res)
+            rq = _settle(net, pts, res, lab)
             if rq is not None:
                 tries = 0
                 while res.rank < rq and tries < 20:  # find a prime that sees the whole rank

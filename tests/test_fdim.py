@@ -63,6 +63,24 @@ def test_jacobian_mod_p_equals_exact(arch, seed):
             k += 1
 
 
+@pytest.mark.parametrize("arch,seed", ARCHS)
+def test_integer_jacobian_is_a_positive_row_scaling_of_the_rational_one(arch, seed):
+    net = random_network(arch, seed=seed)
+    pts = [tuple(v + Fraction(1, 3) for v in x) for x in sample_points(net, 5, seed=seed)[0]]
+    pts = [x for x in pts if net.is_smooth(x)]
+    M = exact_jacobian(net, pts)
+    R = [r for x in pts for r in jacobian_rows(net, x)]
+    assert len(M) == len(R)
+    for mi, ri in zip(M, R):
+        assert all(isinstance(v, int) for v in mi)
+        j = next((j for j, v in enumerate(ri) if v), None)
+        if j is None:
+            assert not any(mi)
+            continue
+        lam = mi[j] / ri[j]
+        assert lam > 0 and all(a == lam * b for a, b in zip(mi, ri))
+
+
 def test_jacobian_rejects_bad_pattern():
     net = random_network([2, 3, 1], seed=0)
     theta = residues(net.flat(), P)
