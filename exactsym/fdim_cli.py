@@ -60,7 +60,7 @@ def cmd_fdim(args) -> int:
     obj.update(prime=res.prime, rejected_points=len(res.rejected))
     if res.kernel is not None:
         obj["kernel_dimension"] = len(res.kernel)
-        obj["kernel_outside_scaling"] = len(res.kernel_extra)
+        obj["kernel_outside_scaling"] = None if res.kernel_extra is None else len(res.kernel_extra)
     cert_path = getattr(args, "cert", None)
     if cert_path:
         write_json_atomic(cert_path, res.certificate, indent=None)
@@ -84,8 +84,9 @@ def cmd_fdim(args) -> int:
                 else " (exact rational rank of this batch)" if res.exact
                 else " (certified lower bound; deficit not settled)")]
     if res.kernel is not None:
+        outside = "?" if res.kernel_extra is None else len(res.kernel_extra)
         lines.append(f"kernel       dimension {len(res.kernel)}: scaling generators span "
-                     f"{res.scaling_rank}, {len(res.kernel_extra)} direction(s) outside their span "
+                     f"{res.scaling_rank}, {outside} direction(s) outside their span "
                      "(J v = 0 verified over Q)")
     if res.note:
         lines.append(f"note         {res.note}")

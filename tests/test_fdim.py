@@ -396,3 +396,20 @@ def test_kernel_classification_small_example():
     assert res.rank == 3 and res.exact and len(res.kernel) == 4
     assert res.scaling_rank == 2 and len(res.kernel_extra) == 2
     assert sum(res.kernel_in_scaling_span) <= 2
+
+
+def test_deficit_settled_by_kernel_certificate_alone(monkeypatch):
+    """Large-matrix path: no fmpz rank, the rank is capped by verified kernel vectors."""
+    import exactsym.fdim as fd
+    monkeypatch.setattr(fd, "FMPZ_RANK_LIMIT", 0)
+    net = random_network([3, 5, 5, 2], seed=2)
+    res = functional_dimension(net, seed=0)
+    fr = flint_rank(net, res.points)
+    assert res.flint_rank is None and res.exact and res.rank == fr < res.bound
+    assert len(res.kernel) == net.D - fr
+    M = flint.fmpz_mat(exact_jacobian(net, res.points))
+    V = flint.fmpz_mat(net.D, len(res.kernel), [res.kernel[j][i] for i in range(net.D)
+                                                 for j in range(len(res.kernel))])
+    assert (M * V).entries() == [0] * (M.nrows() * len(res.kernel))
+    assert flint.fmpz_mat(res.kernel).rank() == len(res.kernel)
+    assert len(res.kernel_extra) == net.D - fr - res.scaling_rank
