@@ -1,7 +1,6 @@
 """Exact functional dimension: Jacobian mod p, labels, deficits, certificates, float baseline."""
 
 import json
-import math
 import subprocess
 import sys
 from fractions import Fraction
@@ -16,7 +15,7 @@ from exactsym import Network, random_network
 from exactsym import _modp
 from exactsym.check import check_certificate
 from exactsym.check.common import jacobian_rows
-from exactsym.fdim import (default_n_points, exact_jacobian, float_jacobian, float_rank,
+from exactsym.fdim import (exact_jacobian, float_jacobian, float_rank,
                            functional_dimension)
 from exactsym.patterns import batch_labels, exact_labels, sample_points
 from exactsym.rank import residues
