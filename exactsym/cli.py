@@ -217,7 +217,8 @@ def _not_yet(name):
 
 # ---- parser --------------------------------------------------------------------
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: a positive integer (shared by the subcommand modules)."""
     try:
         v = int(text)
     except ValueError:
@@ -241,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def net_arg(sp):
         sp.add_argument("net", metavar="NET", help="network file (.json, .npz, .pt)")
-        sp.add_argument("--denominator", type=_positive_int, metavar="N",
+        sp.add_argument("--denominator", type=positive_int, metavar="N",
                         help="round every entry to a multiple of 1/N (reported)")
 
     sp = add("info", cmd_info, "architecture, D, H and D - H of a network")
@@ -250,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("arch", metavar="ARCH", help="widths, e.g. 2,3,1")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--init", default="kaiming", help="kaiming | uniform | int:K")
-    sp.add_argument("--denominator", type=_positive_int, metavar="N",
+    sp.add_argument("--denominator", type=positive_int, metavar="N",
                     help="entries are multiples of 1/N (default 256)")
     sp.add_argument("-o", "--output", metavar="NET")
     sp = add("canon", cmd_canon, "canonical form under permutations and positive scalings")
@@ -261,17 +262,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--box", metavar="LO,HI", help="domain [LO,HI]^n0 instead of R^n0")
     sp.add_argument("--cert", metavar="OUT", help="write the certificate here")
     sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--n-points", type=_positive_int, metavar="N", help="batch size for the rank")
-    sp.add_argument("--max-regions", type=_positive_int, default=5000, metavar="N")
+    sp.add_argument("--n-points", type=positive_int, metavar="N", help="batch size for the rank")
+    sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N")
     sp.add_argument("--time-limit", type=float, default=60.0, metavar="S")
     sp = add("equiv", cmd_equiv, "decide exactly whether two networks compute the same function")
     sp.add_argument("net1", metavar="NET1")
     sp.add_argument("net2", metavar="NET2")
-    sp.add_argument("--denominator", type=_positive_int, metavar="N")
+    sp.add_argument("--denominator", type=positive_int, metavar="N")
     sp.add_argument("--box", metavar="LO,HI")
     sp.add_argument("--cert", metavar="OUT")
     sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--max-regions", type=_positive_int, default=100_000, metavar="N")
+    sp.add_argument("--max-regions", type=positive_int, default=100_000, metavar="N")
     sp.add_argument("--time-limit", type=float, default=None, metavar="S")
     sp = add("check", cmd_check, "re-verify a certificate with the standard-library checker")
     sp.add_argument("cert", metavar="CERT")

@@ -12,24 +12,15 @@ import sys
 
 from .io import InputError, load_network, load_points, write_json_atomic
 
+from .cli import positive_int  # noqa: E402
+
 __all__ = ["add_arguments", "cmd_fdim"]
-
-
-def _positive(text):
-    import argparse
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
-    return v
 
 
 def add_arguments(sp) -> None:
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--points", metavar="FILE", help="exactsym-points/1 JSON or CSV point set")
-    g.add_argument("--n-points", type=_positive, metavar="N",
+    g.add_argument("--n-points", type=positive_int, metavar="N",
                    help="number of random smooth rational points (default about 1.1 (D-H) / n_d)")
     sp.add_argument("--seed", type=int, default=None, help="seed for points and primes")
     sp.add_argument("--cert", metavar="OUT", help="write the fdim>=r certificate here")

@@ -10,17 +10,9 @@ import argparse
 import sys
 import time
 
+from .cli import positive_int  # noqa: E402
+
 __all__ = ["add_arguments", "cmd_regions"]
-
-
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
-    return v
 
 
 def _positive_float(text):
@@ -40,7 +32,7 @@ def add_arguments(sp) -> None:
                     help="write the dual and neuron graphs (OUT.json: one JSON object; otherwise GraphML, "
                          "neuron graph at OUT-stem.neurons.graphml)")
     sp.add_argument("--plot", metavar="OUT.png", help="draw the regions (n0=2) or the graph of F (n0=1)")
-    sp.add_argument("--max-regions", type=_positive_int, default=None, metavar="N",
+    sp.add_argument("--max-regions", type=positive_int, default=None, metavar="N",
                     help="stop after N regions (the result is then incomplete)")
     sp.add_argument("--time-limit", type=_positive_float, default=None, metavar="S",
                     help="stop after S seconds (the result is then incomplete)")
