@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .check.common import affine_forms
-from .check.equiv import difference_network
+from .check.equiv import difference_network, reduce_network
 from .mechanisms import domain_json
 from .network import Network
 from .numbers import fmt
@@ -157,13 +157,16 @@ def equivalent(a: Network, b: Network, box=None, seed: int = 0, n_probe: int = 6
     """Decide ``F_a = F_b`` on R^n0 (``box=None``) or on ``[lo, hi]^n0`` exactly."""
     if a.n0 != b.n0 or a.n_out != b.n_out:
         raise ValueError(f"networks map R^{a.n0} -> R^{a.n_out} and R^{b.n0} -> R^{b.n_out}")
-    orbit = same_orbit(a, b)
-    if orbit:
-        # G preserves F: no search needed; a certificate still comes from the methods below
-        pass
+    try:
+        orbit = same_orbit(a, b)
+    except RuntimeError:
+        orbit = False
+    if orbit:      # G preserves F (Lemma O1 of proofs/mechanisms.md)
+        return EquivResult(True, True, "network2 lies in the orbit G . network1",
+                           certificate=_cert(a, b, box, "equivalent", {"method": "orbit"}))
     rng = random.Random(seed)
     lo, hi = (box if box is not None else (Fraction(-8), Fraction(8)))
-    for _ in range(0 if orbit else n_probe):
+    for _ in range(n_probe):
         x = [lo + (hi - lo) * Fraction(rng.randrange(1, 1024), 1024) for _ in range(a.n0)]
         if a.forward(x) != b.forward(x):
             return _differ(a, b, box, x, orbit, "outputs differ at a rational point")
@@ -190,6 +193,13 @@ def equivalent(a: Network, b: Network, box=None, seed: int = 0, n_probe: int = 6
         from .regions import regions as enumerate_regions
     except ImportError:
         return EquivResult(None, orbit, "undecided: region enumeration is not available")
+    d = reduce_network(d)      # merge the copies of neurons the two networks share
+    if not any(any(any(r) for r in W) or any(bb) for W, bb in d.layers[:-1]):
+        if any(d.layers[-1][1]) or (d.depth == 1 and any(any(r) for r in d.layers[0][0])):
+            x = [Fraction(0)] * a.n0 if box is None else [box[0]] * a.n0
+            return _differ(a, b, box, x, orbit, "F1 - F2 is a nonzero affine map")
+        return EquivResult(True, orbit, "the reduced difference network is the zero map",
+                           certificate=_cert(a, b, box, "equivalent", {"method": "affine"}))
     res = enumerate_regions(d, box=box, max_regions=max_regions, time_limit=time_limit, progress=False)
     if not res.complete:
         return EquivResult(None, orbit, f"undecided: refinement enumeration incomplete ({res.reason})")

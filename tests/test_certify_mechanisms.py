@@ -152,6 +152,14 @@ def test_line_breakpoints_against_dense_grid():
         assert net.labels([t - eps]) != net.labels([t + eps])
 
 
+def _witness_2d():
+    from exactsym.certify import certify
+    net = random_network([2, 6, 6, 1], seed=0)
+    r = certify(net)
+    assert r.verdict == "hidden-symmetry"
+    return net, r.witness.theta_prime
+
+
 def _certs():
     a, b = flip_network()
     out = [equivalent(a, b).certificate,
@@ -169,6 +177,8 @@ def _certs():
                 "evidence": {"criterion": "shallow", "kernel_dimension": c["kernel_dimension"]}})
     import pathlib
     ex = pathlib.Path(__file__).resolve().parent.parent / "proofs" / "examples"
+    net, tp = _witness_2d()
+    out.append(equivalent(net, tp).certificate)
     for name in ("shallow-generic", "deep-3-5-5-1", "mechanism-2", "mechanism-7"):
         out.append(json.loads((ex / f"{name}.cert.json").read_text()))
     return out
@@ -246,3 +256,50 @@ def test_soundness_deep(arch, seed):
                 assert check_certificate(e.certificate).valid
     if r.verdict == "locally-identifiable":
         assert r.fdim == net.bound
+
+
+def test_reduce_network_preserves_function():
+    from exactsym.check.equiv import difference_network, reduce_network
+    rng = random.Random(5)
+    for seed in range(6):
+        a = random_network([2, 4, 3, 1], seed=seed)
+        b = random_network([2, 4, 3, 1], seed=seed + 100)
+        for d in (difference_network(a, b), difference_network(a, a)):
+            r = reduce_network(d)
+            assert r.H <= d.H
+            for _ in range(10):
+                x = [Fraction(rng.randint(-500, 500), 37) for _ in range(2)]
+                assert r.forward(x) == d.forward(x)
+    a = random_network([2, 4, 3, 1], seed=1)
+    assert reduce_network(difference_network(a, a)).H == 2        # one idle neuron per hidden layer
+
+
+def test_equivalence_of_a_2d_witness_by_refinement():
+    net, tp = _witness_2d()
+    e = equivalent(net, tp)
+    assert e.equivalent is True and "refinement" in json.dumps(e.certificate["evidence"]["method"])
+    assert check_certificate(e.certificate).valid
+    # the same evidence does not prove equivalence with another network
+    bad = json.loads(json.dumps(e.certificate))
+    other = random_network([2, 6, 6, 1], seed=1)
+    bad["evidence"]["network2"], bad["evidence"]["network2_sha256"] = other.to_dict(), other.sha256()
+    assert not check_certificate(bad).valid
+
+
+def test_equivalence_by_orbit_and_affine():
+    from exactsym import act
+    a = random_network([2, 4, 3, 1], seed=1)
+    b = act(a, perms={1: [1, 0, 2, 3]}, scales={2: [1, 2, Fraction(1, 3)]})
+    e = equivalent(a, b)
+    assert e.equivalent and e.same_orbit and e.certificate["evidence"]["method"] == "orbit"
+    assert check_certificate(e.certificate).valid
+    c = json.loads(json.dumps(e.certificate))
+    c2 = random_network([2, 4, 3, 1], seed=2)
+    c["evidence"]["network2"], c["evidence"]["network2_sha256"] = c2.to_dict(), c2.sha256()
+    assert not check_certificate(c).valid
+    # an idle network against its bias-only twin: decided by the reduced difference network
+    z1 = Network([2, 1, 1], [([[0, 0]], [0]), ([[3]], [2])])
+    z2 = Network([2, 1, 1], [([[1, 1]], [0]), ([[0]], [2])])
+    e = equivalent(z1, z2)
+    assert e.equivalent and e.certificate["evidence"]["method"] == "affine"
+    assert check_certificate(e.certificate).valid

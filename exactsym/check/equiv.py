@@ -10,9 +10,13 @@ both networks are affine. ``proofs/equivalence.md`` proves both claims.
 ``not-equivalent``: evidence ``{"network2": net, "network2_sha256": sha, "point": [...], "values": [[...], [...]]}``;
 the checker evaluates both networks exactly at the point.
 
-``equivalent``: evidence ``{"network2": net, "method": "line", "breakpoints": [...]}`` (n0 = 1)
-or ``{"network2": net, "method": "refinement", "regions": <regions-complete evidence
-of the difference network>}``.
+``equivalent``: evidence ``{"network2": net, "method": "line", "breakpoints": [...]}`` (n0 = 1),
+``{"network2": net, "method": "refinement", "regions": <regions-complete evidence
+of the reduced difference network>}``, ``{"network2": net, "method": "orbit"}``
+(network2 lies in ``G . network``, decided exactly by
+:func:`exactsym.symmetry.same_orbit`; G preserves F) or
+``{"network2": net, "method": "affine"}`` (the reduced difference network has
+no active hidden neuron and a zero output bias).
 
 * line: sorted rationals ``t_1 < ... < t_m``. For each open piece (including
   the two rays) the checker takes the difference network's pattern at an
@@ -24,7 +28,8 @@ of the difference network>}``.
   of each piece; an affine function vanishing at two points of a segment or
   ray vanishes on it, and by continuity on its closure.
 * refinement: the regions-complete verifier accepts the evidence for the
-  difference network, and on every listed region the output's affine form
+  *reduced* difference network (:func:`reduce_network`: idle neurons removed,
+  positively proportional neurons merged; same function), and on every listed region the output's affine form
   is identically zero; the closures of the regions cover the domain and
   ``F_1 - F_2`` is continuous.
 """
@@ -36,7 +41,7 @@ from fractions import Fraction
 from ..network import Network, NetworkError
 from .common import CheckFailure, affine_forms, load_network, parse_domain, rational, rational_vector
 
-__all__ = ["difference_network", "VERIFIERS"]
+__all__ = ["difference_network", "reduce_network", "VERIFIERS"]
 
 
 def difference_network(a: Network, b: Network) -> Network:
@@ -66,6 +71,63 @@ def difference_network(a: Network, b: Network) -> Network:
             bias = list(ba) + list(bb)
         layers.append((W, bias))
     return Network(arch, layers)
+
+
+def reduce_network(net: Network) -> Network:
+    r"""An equivalent network with no duplicated or idle hidden neurons (same depth).
+
+    Layer by layer, a hidden neuron is *removed* when its outgoing column is
+    zero (it does not reach the output) or its incoming row (weights and
+    bias) is zero (it outputs 0); and a neuron whose incoming row is
+    :math:`\lambda > 0` times the row of an earlier neuron of the same layer
+    is *merged* into it: :math:`\mathrm{relu}(\lambda u) = \lambda\,\mathrm{relu}(u)`,
+    so its outgoing column, times :math:`\lambda`, is added to the earlier
+    neuron's column. Each step leaves :math:`F` unchanged on all of R^n0;
+    a layer that would lose every neuron keeps one zero neuron (the
+    architecture needs a positive width). The result is deterministic, so
+    the checker recomputes it from the two networks. Merging removes the
+    coinciding zero sets that two copies of the same neuron in the
+    difference network would otherwise create.
+    """
+    while True:            # removals can expose more (merged columns may cancel): run to a fixpoint
+        smaller = _reduce_once(net)
+        if smaller == net:
+            return net
+        net = smaller
+
+
+def _reduce_once(net: Network) -> Network:
+    arch = list(net.architecture)
+    L = [[[list(r) for r in W], list(b)] for W, b in net.layers]
+    for l in range(1, len(arch) - 1):
+        W, b = L[l - 1]
+        Wn = L[l][0]
+        keep = []
+        for j in range(len(W)):
+            row = W[j] + [b[j]]
+            if not any(row) or not any(r[j] for r in Wn):
+                continue
+            for k in keep:
+                rk = W[k] + [b[k]]
+                piv = next(i for i, v in enumerate(rk) if v)
+                lam = row[piv] / rk[piv]
+                if lam > 0 and all(x == lam * y for x, y in zip(row, rk)):
+                    for r in Wn:
+                        r[k] += lam * r[j]
+                    break
+            else:
+                keep.append(j)
+        if not keep:       # F does not depend on this layer's output: one idle neuron remains
+            if arch[l] == 1 and not any(W[0]) and not b[0]:
+                continue
+            L[l - 1] = [[[Fraction(0)] * arch[l - 1]], [Fraction(0)]]
+            L[l][0] = [[Fraction(0)] for _ in Wn]
+            arch[l] = 1
+            continue
+        L[l - 1] = [[W[j] for j in keep], [b[j] for j in keep]]
+        L[l][0] = [[r[j] for j in keep] for r in Wn]
+        arch[l] = len(keep)
+    return Network(arch, [(W, b) for W, b in L])
 
 
 def _network2(cert) -> Network:
@@ -151,8 +213,26 @@ def verify_equivalent(cert) -> str:
                 if a.forward([p]) != b.forward([p]):
                     raise CheckFailure(f"F1 != F2 at {p}")
         return f"F1 = F2 on R: both affine on each of the {len(ts) + 1} pieces and equal at two points of each"
+    if method == "orbit":
+        from ..symmetry import same_orbit
+        try:
+            inside = same_orbit(a, b)
+        except RuntimeError as e:
+            raise CheckFailure(f"orbit test undecided: {e}") from None
+        if not inside:
+            raise CheckFailure("network2 is not in G . network")
+        return "F1 = F2: network2 lies in the orbit G . network (permutations and positive scalings)"
+    if method == "affine":
+        dnet = reduce_network(dnet)
+        if any(any(any(r) for r in W) or any(bb) for W, bb in dnet.layers[:-1]):
+            raise CheckFailure("the reduced difference network still has active hidden neurons")
+        if any(dnet.layers[-1][1]) or (dnet.depth == 1 and any(any(r) for r in dnet.layers[0][0])):
+            raise CheckFailure("F1 - F2 is a nonzero affine map")
+        return "F1 = F2: the reduced difference network is the zero map"
     if method == "refinement":
         from . import check_certificate
+        dnet = reduce_network(dnet)
+        H = dnet.H
         sub = {"format": cert["format"], "claim": "regions-complete", "network": dnet.to_dict(),
                "network_sha256": dnet.sha256(), "domain": cert.get("domain"),
                "evidence": ev.get("regions")}
