@@ -97,3 +97,14 @@ def test_core_extension():
     from exactsym.check.common import is_prime
     for n in range(2, 2000):
         assert _core.is_prime(n) == is_prime(n)
+
+
+def test_every_subpackage_is_packaged():
+    """A non-editable install ships only the packages pyproject.toml lists."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    listed = set(re.search(r'^packages = \[(.*)\]', (root / "pyproject.toml").read_text(), re.M)
+                 .group(1).replace('"', "").replace(" ", "").split(","))
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "exactsym").rglob("__init__.py")}
+    assert found == listed
