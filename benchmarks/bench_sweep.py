@@ -8,7 +8,6 @@ benchmark's ``extra_info`` and printed at the end.
 import os
 import tempfile
 
-import numpy as np
 import pytest
 
 from exactsym.generate import random_network

@@ -77,13 +77,7 @@ class DecisiveResult:
 
 
 def _layer_ints(net: Network):
-    out = []
-    for W, b in net.layers:
-        d = 1
-        for v in [x for row in W for x in row] + list(b):
-            d = d * v.denominator // math.gcd(d, v.denominator)
-        out.append(([[int(v * d) for v in row] for row in W], [int(v * d) for v in b], d))
-    return out
+    return net.integer_layers()
 
 
 def jacobian_rows_int(net: Network, pattern, points, layers=None) -> list[list[int]]:

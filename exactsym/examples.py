@@ -14,7 +14,6 @@ re-checks each certificate with the trusted checker.
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 
 from .network import Network

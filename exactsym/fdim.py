@@ -174,17 +174,7 @@ def exact_jacobian(net: Network, points, labels=None) -> list:
     exactly when omitted).
     """
     d = net.depth
-    A, C, q = [], [], []
-    for W, b in net.layers:
-        den = 1
-        for row in W:
-            for v in row:
-                den = den * v.denominator // math.gcd(den, v.denominator)
-        for v in b:
-            den = den * v.denominator // math.gcd(den, v.denominator)
-        A.append([[int(v * den) for v in row] for row in W])
-        C.append([int(v * den) for v in b])
-        q.append(den)
+    A, C, q = (list(t) for t in zip(*net.integer_layers()))
     M = []
     for t, x in enumerate(points):
         x = [Fraction(v) for v in x]
@@ -454,7 +444,7 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     (:func:`exactsym.check.fdim.bound_prime`).
     """
     rng = random.Random(seed)
-    D, H, nd = net.D, net.H, net.n_out
+    D, H = net.D, net.H
     from .symmetry import scaling_generators
     S = scaling_generators(net)
     # cap = D - rank_Q(S): the generators lie in every ker J_Z

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -151,6 +152,17 @@ class Network:
             k += r
             layers.append((W, b))
         return cls(arch, layers)
+
+    def integer_layers(self) -> list[tuple[list[list[int]], list[int], int]]:
+        """Each layer as ``(A, c, q)`` with ``W_l = A / q`` and ``b_l = c / q`` exactly:
+        ``q`` is the lcm of the layer's denominators, ``A`` and ``c`` are integers."""
+        out = []
+        for W, b in self.layers:
+            q = 1
+            for v in [x for row in W for x in row] + list(b):
+                q = q * v.denominator // math.gcd(q, v.denominator)
+            out.append(([[int(v * q) for v in row] for row in W], [int(v * q) for v in b], q))
+        return out
 
     # ---- evaluation -------------------------------------------------------
     def preactivations(self, x: Sequence) -> list[list[Fraction]]:

@@ -133,15 +133,7 @@ class _Forms:
         self.H = net.H
         self.layers = []
         S = 1
-        for W, b in net.layers:
-            d = 1
-            for row in W:
-                for v in row:
-                    d = d * v.denominator // math.gcd(d, v.denominator)
-            for v in b:
-                d = d * v.denominator // math.gcd(d, v.denominator)
-            Wi = [[int(v * d) for v in row] for row in W]
-            bi = [int(v * d) for v in b]
+        for Wi, bi, d in net.integer_layers():
             self.layers.append((Wi, bi, d, S))
             S *= d
         # FLINT copies of the integer weights, built once (SPEC 9: reuse per-pattern work)

@@ -179,7 +179,6 @@ def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
     ``keys``: per network, the dict of key columns (defaults are filled in).
     This is the worker's body; tests call it with hand-made networks.
     """
-    import numpy as np
     from .screen import screen, smooth_mask
     t0 = time.perf_counter()
     mask = smooth_mask(nets, points)
@@ -233,7 +232,7 @@ def evaluate_networks(nets, cfg: SweepConfig, points, keys=None):
 def run_chunk(cfg_dict: dict, n0: int, width: int, depth: int, trials: list) -> list:
     """One task: trials ``trials`` of architecture ``(n0, width^depth, 1)``. Picklable entry point."""
     cfg = SweepConfig(**cfg_dict)
-    from .screen import _blas_limit, default_n_points, rational_points
+    from .screen import _blas_limit
     # parallelism is across tasks: threaded BLAS inside a task only contends
     with _blas_limit(1):
         return _run_chunk(cfg, n0, width, depth, trials)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from exactsym import load_network, random_network, same_orbit, save_network
+from exactsym import load_network, random_network, same_orbit
 from conftest import EXAMPLES
 
 

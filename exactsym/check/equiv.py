@@ -39,7 +39,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..network import Network, NetworkError
-from .common import CheckFailure, affine_forms, load_network, parse_domain, rational, rational_vector
+from .common import CheckFailure, affine_forms, load_network, parse_domain, rational_vector
 
 __all__ = ["difference_network", "reduce_network", "VERIFIERS"]
 

@@ -310,7 +310,7 @@ def verify_fdim_equal(cert) -> str:
     _check_digest(ev, "fdim evidence")
     R, _, _ = verify_regions_evidence(net, box, ev.get("regions"))
     regs = ev["regions"]["regions"]
-    n0, nd, D = net.n0, net.n_out, net.D
+    n0, D = net.n0, net.D
     inet = _IntNet(net)
     dp = ev.get("decisive_points")
     if not isinstance(dp, list) or len(dp) != R:
