@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import time
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -29,23 +28,10 @@ ARCH = [4, 30, 30, 30, 1]
 P = 1048583
 
 
-def centred_network(arch=ARCH, seed=0, den=256):
-    """Seeded Kaiming weights; biases put each hidden neuron's bend at the median of
-    its pre-activation over N(0, I) inputs, so every neuron is active on about half
-    the points (plain Kaiming draws leave neurons stably on/off, and the batch rank
-    then falls short of D - H)."""
-    from exactsym import Network
-    rng = np.random.default_rng(seed)
-    a = rng.normal(0, 1, (4000, arch[0]))
-    layers = []
-    for l in range(1, len(arch)):
-        W = np.rint(rng.normal(0, (2 / arch[l - 1]) ** .5, (arch[l], arch[l - 1])) * den)
-        z = a @ (W / den).T
-        b = (-np.rint(np.median(z, axis=0) * den) if l < len(arch) - 1
-             else np.rint(rng.normal(0, 1, arch[l]) * den))
-        layers.append(([[Fraction(int(v), den) for v in r] for r in W], [Fraction(int(v), den) for v in b]))
-        a = np.maximum(z + b / den, 0)
-    return Network(arch, layers)
+def centred_network(arch=ARCH, seed=0):
+    """The benchmark network: see exactsym.generate.centred_network (4000 samples)."""
+    from exactsym.generate import centred_network as make
+    return make(arch, seed=seed, n_samples=4000)
 
 
 def fdim_inputs(seed=0):

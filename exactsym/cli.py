@@ -197,15 +197,6 @@ def cmd_check(args) -> int:
     return EXIT_OK if res.valid else EXIT_FAILED
 
 
-def _delegate(module, func_name, name):
-    """Subcommands implemented in their own modules (``*_cli``)."""
-    def run(args) -> int:
-        from importlib import import_module
-        mod = import_module(f".{module}", __package__)
-        return getattr(mod, func_name)(args)
-    return run
-
-
 def _not_yet(name):
     def run(args) -> int:
         msg = f"'exactsym {name}' is not implemented yet in exactsym {__version__}"

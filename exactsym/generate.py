@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from .network import Network
 
-__all__ = ["random_network", "parse_init", "parse_architecture"]
+__all__ = ["random_network", "centred_network", "parse_init", "parse_architecture"]
 
 DEFAULT_DENOMINATOR = 256
 
@@ -74,4 +74,32 @@ def random_network(architecture, seed: int = 0, init: str = "kaiming",
             Wq = [[Fraction(int(v), denominator) for v in row]
                   for row in np.rint(W * denominator)]
         layers.append(([row[:-1] for row in Wq], [row[-1] for row in Wq]))
+    return Network(arch, layers)
+
+
+def centred_network(architecture, seed: int = 0, denominator: int = DEFAULT_DENOMINATOR,
+                    n_samples: int = 2000) -> Network:
+    r"""Kaiming weights with each hidden bias at the median of its pre-activation.
+
+    Weights are drawn as in ``kaiming``; hidden neuron (l, j) gets
+    :math:`b = -\mathrm{median}_x (W_l a_{l-1}(x))_j` over ``n_samples`` inputs
+    :math:`x \sim N(0, I)`, so it is active on about half of them. Plain Kaiming
+    draws often leave neurons stably on or off (a true functional-dimension
+    deficit); these networks keep every neuron in play, which is what rank
+    benchmarks and tests of full rank want. Entries are multiples of
+    ``1/denominator``; output biases are ``N(0, 1)`` draws.
+    """
+    import numpy as np
+    arch = list(architecture)
+    den = denominator
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 1, (n_samples, arch[0]))
+    layers = []
+    for l in range(1, len(arch)):
+        W = np.rint(rng.normal(0, (2 / arch[l - 1]) ** .5, (arch[l], arch[l - 1])) * den)
+        z = a @ (W / den).T
+        b = (-np.rint(np.median(z, axis=0) * den) if l < len(arch) - 1
+             else np.rint(rng.normal(0, 1, arch[l]) * den))
+        layers.append(([[Fraction(int(v), den) for v in r] for r in W], [Fraction(int(v), den) for v in b]))
+        a = np.maximum(z + b / den, 0)
     return Network(arch, layers)

@@ -45,3 +45,14 @@ def tampered(cert, path, k=1):
         cur = cur[p]
     cur[path[-1]] = changed(cur[path[-1]], k)
     return c
+
+
+def assert_a_tampering_fails(data, certs):
+    """Hypothesis body: change one number of one certificate; the checker must reject it."""
+    from exactsym.check import check_certificate
+    from hypothesis import strategies as st
+    cert = data.draw(st.sampled_from(certs))
+    path = data.draw(st.sampled_from(list(numeric_paths(cert))))
+    k = data.draw(st.integers(1, 5))
+    r = check_certificate(tampered(cert, path, k))
+    assert not r.valid, (cert.get("claim"), path, k)

@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import flint
 import numpy as np
+
+from exactsym.generate import centred_network
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,18 +32,8 @@ def flint_rank(net, points):
     return flint.fmpz_mat(M).rank() if M else 0
 
 
-def centred_net(arch, seed, den=256):
-    """Random net whose hidden neurons are each active on about half of N(0, I) inputs."""
-    rng = np.random.default_rng(seed)
-    a = rng.normal(0, 1, (2000, arch[0]))
-    layers = []
-    for l in range(1, len(arch)):
-        W = np.rint(rng.normal(0, (2 / arch[l - 1]) ** .5, (arch[l], arch[l - 1])) * den)
-        z = a @ (W / den).T
-        b = -np.rint(np.median(z, axis=0) * den) if l < len(arch) - 1 else np.rint(rng.normal(0, 1, arch[l]) * den)
-        layers.append(([[Fraction(int(v), den) for v in r] for r in W], [Fraction(int(v), den) for v in b]))
-        a = np.maximum(z + b / den, 0)
-    return Network(arch, layers)
+def centred_net(arch, seed):
+    return centred_network(arch, seed=seed)
 
 
 ARCHS = [([1, 2, 1], 0), ([2, 3, 1], 1), ([2, 4, 3, 2], 2), ([3, 5, 4, 1], 3), ([2, 3], 4), ([4, 6, 6, 6, 2], 5)]
