@@ -29,13 +29,13 @@ P = 1048583
 
 
 def centred_network(arch=ARCH, seed=0):
-    """The benchmark network: see exactsym.generate.centred_network (4000 samples)."""
-    from exactsym.generate import centred_network as make
+    """The benchmark network: see exactsym.network.generate.centred_network (4000 samples)."""
+    from exactsym.network.generate import centred_network as make
     return make(arch, seed=seed, n_samples=4000)
 
 
 def fdim_inputs(seed=0):
-    from exactsym.patterns import sample_points
+    from exactsym.arrangement.patterns import sample_points
     net = centred_network(seed=seed)
     n = int(np.ceil(1.1 * net.bound))
     pts, _ = sample_points(net, n, seed=seed)
@@ -44,9 +44,9 @@ def fdim_inputs(seed=0):
 
 def jacobian_2000(seed=0):
     """2000 x 2000 integer matrix: Jacobian rows mod P of (4,30,30,30,1) at 2000 points, first 2000 columns."""
-    from exactsym import _modp
-    from exactsym.patterns import sample_points
-    from exactsym.rank import residues
+    from exactsym.rank import _modp
+    from exactsym.arrangement.patterns import sample_points
+    from exactsym.rank.modular import residues
     net = centred_network(seed=seed)
     pts, lab = sample_points(net, 2000, seed=seed + 1)
     X = np.array([residues(x, P) for x in pts], dtype=np.uint64)
@@ -56,19 +56,19 @@ def jacobian_2000(seed=0):
 
 
 def ours_rank(M):
-    from exactsym.rank import rank_mod_p
+    from exactsym.rank.modular import rank_mod_p
     return rank_mod_p(M, P).rank
 
 
 def ours_fdim(net, pts):
-    from exactsym.fdim import functional_dimension
+    from exactsym.rank.fdim import functional_dimension
     res = functional_dimension(net, points=pts, seed=0)
     assert res.exact and res.rank == net.bound and res.certificate["evidence"]["prime"]
     return res.rank
 
 
 def float_fdim(net, pts):
-    from exactsym.fdim import float_jacobian
+    from exactsym.rank.fdim import float_jacobian
     return int(np.linalg.matrix_rank(float_jacobian(net, pts)))
 
 
@@ -120,7 +120,7 @@ def status(key):
         if line.startswith(key):
             return int(line.split()[1])
 net, pts = b.fdim_inputs()
-import exactsym.fdim, flint  # imports done before the measurement
+import exactsym.rank.fdim, flint  # imports done before the measurement
 base = status("VmRSS:")
 with open("/proc/self/clear_refs", "w") as f:  # reset the peak (VmHWM) to the current RSS
     f.write("5")

@@ -4,7 +4,7 @@ Run:  python3 -m pytest benchmarks/bench_regions.py --benchmark-only
       (EXACTSYM_BENCH_BIG=0 skips the (4,12,12,1) network, whose relucent run is long.)
 
 Both tools get the same seeded networks, built with
-``exactsym.generate.random_network(arch, seed=0)`` (entries are multiples
+``exactsym.network.generate.random_network(arch, seed=0)`` (entries are multiples
 of 1/256, so float64 holds them exactly) and converted to relucent's
 ``ReLUNetwork``. Region counts must be equal. exactsym's figure includes
 the complete exact certificate data (every witness and Farkas identity
@@ -22,8 +22,8 @@ from collections import OrderedDict
 
 import pytest
 
-from exactsym.generate import random_network
-from exactsym.regions import regions
+from exactsym.network.generate import random_network
+from exactsym.arrangement import regions
 
 ARCHS = [(2, 8, 8, 1), (2, 16, 16, 1), (3, 10, 10, 1), (4, 12, 12, 1)]
 if os.environ.get("EXACTSYM_BENCH_BIG", "1") == "0":

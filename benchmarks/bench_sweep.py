@@ -10,9 +10,9 @@ import tempfile
 
 import pytest
 
-from exactsym.generate import random_network
-from exactsym.screen import cuda_available, default_n_points, rational_points, screen, stack_networks
-from exactsym.sweep import SweepConfig, read_rows, sweep
+from exactsym.network.generate import random_network
+from exactsym.experiments.screen import cuda_available, default_n_points, rational_points, screen, stack_networks
+from exactsym.experiments.sweep import SweepConfig, read_rows, sweep
 
 ARCH = [2, 8, 8, 8, 1]
 N_NETS = 256

@@ -17,8 +17,8 @@ python3 -c "import exactsym" 2>/dev/null || python3 -m pip install -q -e . >/dev
 timeout 540 python3 - "$OUTDIR" <<'EOF'
 import json, sys, time
 import numpy as np
-from exactsym.generate import random_network
-from exactsym.screen import (batched_jacobians, batched_ranks, default_n_points, get_backend,
+from exactsym.network.generate import random_network
+from exactsym.experiments.screen import (batched_jacobians, batched_ranks, default_n_points, get_backend,
                              rational_points, screen, stack_networks)
 
 cp = get_backend("cuda")          # clear error if CuPy or the GPU is missing

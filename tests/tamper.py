@@ -1,7 +1,7 @@
 """Tampering with certificates: every numeric field, changed one at a time."""
 from fractions import Fraction
 
-from exactsym.numbers import EntryError, fmt, parse_entry
+from exactsym.network.numbers import EntryError, fmt, parse_entry
 
 SKIP_KEYS = {"format", "claim", "network_sha256", "domain"}
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from exactsym import Network, random_network, same_orbit
-from exactsym.certify import shallow_criterion
+from exactsym.verdict.certify import shallow_criterion
 from exactsym.check import check_certificate
-from exactsym.check.symmetry import flip_matrices, zero_one_kernel_vectors
-from exactsym.equiv import equivalent, line_breakpoints
-from exactsym.mechanisms import detect
+from exactsym.check.shared.flips import flip_matrices, zero_one_kernel_vectors
+from exactsym.verdict.equiv import equivalent, line_breakpoints
+from exactsym.verdict.mechanisms import detect
 from conftest import flip_network
 from tamper import assert_a_tampering_fails
 
@@ -43,8 +43,8 @@ def test_planted_mechanism_found_and_certified(mech):
     net = PLANTED[mech]
     regions = None
     if mech in (2, 3, 7):
-        from exactsym.regions import regions as enumerate_regions
-        from exactsym.certify import _RegionFacts
+        from exactsym.arrangement import regions as enumerate_regions
+        from exactsym.verdict.certify import _RegionFacts
         res = enumerate_regions(net, progress=False)
         assert res.complete
         regions = _RegionFacts(res)
@@ -153,7 +153,7 @@ def test_line_breakpoints_against_dense_grid():
 
 
 def _witness_2d():
-    from exactsym.certify import certify
+    from exactsym.verdict.certify import certify
     net = random_network([2, 6, 6, 1], seed=0)
     r = certify(net)
     assert r.verdict == "hidden-symmetry"
@@ -170,7 +170,7 @@ def _certs():
     net = Network([1, 2, 1], [([[1], [-1]], [3, -2]), ([[1, 1]], [0])])
     out += [w.certificate for w in detect(net, box=(Fraction(-1), Fraction(1)))[0]]
     crit_net = Network([2, 3, 1], [([[1, 0], [0, 1], [1, 1]], [0, 1, 2]), ([[1, 2, 3]], [0])])
-    from exactsym.certify import shallow_criterion as sc
+    from exactsym.verdict.certify import shallow_criterion as sc
     c = sc(crit_net)
     out.append({"format": "exactsym-cert/1", "claim": "no-hidden-symmetries", "network": crit_net.to_dict(),
                 "network_sha256": crit_net.sha256(), "domain": "R^n",
@@ -201,7 +201,7 @@ def test_tampered_certificates_rejected(data):
 
 
 def test_certify_verdicts():
-    from exactsym.certify import certify
+    from exactsym.verdict.certify import certify
     net = random_network([2, 4, 1], seed=11)
     r = certify(net)
     assert r.verdict == "no-hidden-symmetries" and r.fdim == net.bound == 13
@@ -220,7 +220,7 @@ def test_certify_verdicts():
 
 
 def test_certify_shallow_failing_condition_without_witness():
-    from exactsym.certify import certify
+    from exactsym.verdict.certify import certify
     # (iii) fails with a negative ratio and non-cancelling columns: no witness, no global claim
     net = Network([1, 2, 1], [([[1], [-2]], [1, -2]), ([[1, 1]], [0])])
     r = certify(net)
@@ -233,7 +233,7 @@ def test_certify_shallow_failing_condition_without_witness():
 def test_soundness_deep(arch, seed):
     """Every certify verdict on a random deep network carries a certificate the checker accepts;
     every hidden-symmetry witness is exactly equivalent (line method for n0 = 1, exact points else)."""
-    from exactsym.certify import certify
+    from exactsym.verdict.certify import certify
     net = random_network(arch, seed=seed)
     r = certify(net, seed=0, time_limit=20)
     assert r.verdict != "no-hidden-symmetries"          # no global criterion for depth >= 3
@@ -253,7 +253,7 @@ def test_soundness_deep(arch, seed):
 
 
 def test_reduce_network_preserves_function():
-    from exactsym.check.equiv import difference_network, reduce_network
+    from exactsym.check.shared.difference import difference_network, reduce_network
     rng = random.Random(5)
     for seed in range(6):
         a = random_network([2, 4, 3, 1], seed=seed)

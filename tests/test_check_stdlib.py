@@ -4,16 +4,16 @@ import subprocess
 import sys
 import textwrap
 
-from exactsym.equiv import equivalent
-from exactsym.mechanisms import detect
+from exactsym.verdict.equiv import equivalent
+from exactsym.verdict.mechanisms import detect
 from conftest import flip_network
 
 BLOCKER = textwrap.dedent("""
     import sys, json
     class Block:
         BLOCKED = ("numpy", "scipy", "flint", "networkx", "sympy", "matplotlib", "torch", "cupy",
-                   "exactsym._core", "exactsym._modp", "exactsym._regions", "exactsym.rank",
-                   "exactsym.fdim", "exactsym.regions", "exactsym.mechanisms", "exactsym.certify")
+                   "exactsym.arrangement", "exactsym.rank", "exactsym.verdict", "exactsym.experiments",
+                   "exactsym.cli", "exactsym.plot")
         def find_spec(self, name, path=None, target=None):
             if any(name == b or name.startswith(b + ".") for b in self.BLOCKED):
                 raise ImportError("blocked in the trusted checker: " + name)
@@ -31,7 +31,7 @@ def test_checker_runs_without_fast_path():
     a, b = flip_network()
     certs = [detect(a)[0][0].certificate, equivalent(a, b).certificate]
     try:
-        from exactsym.fdim import functional_dimension
+        from exactsym.rank.fdim import functional_dimension
         certs.append(functional_dimension(a, seed=0).certificate)
     except ImportError:
         pass

@@ -86,7 +86,7 @@ def test_torch_round_trip(tmp_path):
     # anything else pickled is refused without being unpickled
     p3 = tmp_path / "evil.pt"
     torch.save({"w": __import__("fractions").Fraction(1, 3)}, p3)
-    from exactsym.io import InputError
+    from exactsym.network.io import InputError
     with pytest.raises(InputError, match="weights_only"):
         load_network(p3)
     p4 = tmp_path / "seq2.pt"
@@ -96,10 +96,10 @@ def test_torch_round_trip(tmp_path):
 
 
 def test_core_extension():
-    from exactsym import _core
+    from exactsym.rank import _core
     assert _core.is_prime(2**61 - 1) and not _core.is_prime(2**61 + 1)
     assert _core.residue(1, 3, 7) == 5
-    from exactsym.check.common import is_prime
+    from exactsym.check.shared.exact import is_prime
     for n in range(2, 2000):
         assert _core.is_prime(n) == is_prime(n)
 

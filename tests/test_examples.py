@@ -3,7 +3,7 @@ import os
 from pathlib import Path
 
 from exactsym.check import check_file
-from exactsym.examples import EXPECTED, build
+from exactsym.experiments.examples import EXPECTED, build
 
 ROOT = Path(__file__).resolve().parent.parent / "proofs" / "examples"
 
@@ -14,7 +14,7 @@ def test_examples_regenerate_and_check(tmp_path):
     for name, claim in written.items():
         fresh = (tmp_path / name).read_bytes()
         committed = (ROOT / name).read_bytes()
-        assert fresh == committed, f"{name} differs from the committed file: rerun exactsym.examples.build"
+        assert fresh == committed, f"{name} differs from the committed file: rerun exactsym.experiments.examples.build"
         r = check_file(ROOT / name)
         assert r.valid, (name, r.reason)
         assert r.claim == claim or (r.claim == "bundle" and claim in r.reason)

@@ -8,20 +8,20 @@ from fractions import Fraction
 import flint
 import numpy as np
 
-from exactsym.generate import centred_network
+from exactsym.network.generate import centred_network
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exactsym import Network, random_network
-from exactsym import _modp
+from exactsym.rank import _modp
 from exactsym.check import check_certificate
-from exactsym.check.common import jacobian_rows
-from exactsym.fdim import (exact_jacobian, float_jacobian, float_rank,
+from exactsym.check.shared.exact import jacobian_rows
+from exactsym.rank.fdim import (exact_jacobian, float_jacobian, float_rank,
                            functional_dimension)
-from exactsym.patterns import batch_labels, exact_labels, sample_points
-from exactsym.rank import residues
-from exactsym.symmetry import scale, scaling_generators
+from exactsym.arrangement.patterns import batch_labels, exact_labels, sample_points
+from exactsym.rank.modular import residues
+from exactsym.network.group import scale, scaling_generators
 
 P = 1048583
 
@@ -313,7 +313,7 @@ def test_checker_is_standard_library_only():
 # ---- CLI --------------------------------------------------------------------------------
 
 def test_cli_fdim_json_compare_float_and_cert(run_cli, tmp_path):
-    from exactsym.io import save_network
+    from exactsym.network.io import save_network
     net = centred_net([2, 4, 3, 1], 3)
     f = tmp_path / "n.json"
     save_network(net, f)
@@ -332,7 +332,7 @@ def test_cli_fdim_json_compare_float_and_cert(run_cli, tmp_path):
 
 
 def test_cli_fdim_points_and_bad_input(run_cli, tmp_path):
-    from exactsym.io import save_network, save_points
+    from exactsym.network.io import save_network, save_points
     net = Network([1, 2, 1], [([[1], [2]], [0, 1]), ([[2, -1]], [0])])
     f = tmp_path / "n.json"
     save_network(net, f)
@@ -351,7 +351,7 @@ def test_cli_fdim_points_and_bad_input(run_cli, tmp_path):
 
 def test_packed_determinant_matches_common_and_flint():
     import random
-    from exactsym.check.common import det_nonzero_mod_p
+    from exactsym.check.shared.exact import det_nonzero_mod_p
     from exactsym.check.fdim import det_nonzero_packed
     rng = random.Random(9)
     for _ in range(300):
@@ -372,7 +372,7 @@ def test_no_smooth_point_is_reported(run_cli, tmp_path):
     net = Network([1, 2, 1], [([[0], [2]], [0, 1]), ([[2, -1]], [0])])
     with pytest.raises(ValueError, match="identically 0"):
         functional_dimension(net, seed=0)
-    from exactsym.io import save_network
+    from exactsym.network.io import save_network
     f = tmp_path / "z.json"
     save_network(net, f)
     code, out, _ = run_cli("fdim", f, "--json")
@@ -391,7 +391,7 @@ def test_kernel_classification_small_example():
 
 def test_deficit_settled_by_kernel_certificate_alone(monkeypatch):
     """Large-matrix path: no fmpz rank, the rank is capped by verified kernel vectors."""
-    import exactsym.fdim as fd
+    import exactsym.rank.fdim as fd
     monkeypatch.setattr(fd, "FMPZ_RANK_LIMIT", 0)
     net = random_network([3, 5, 5, 2], seed=2)
     res = functional_dimension(net, seed=0)

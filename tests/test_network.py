@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from exactsym import Network, load_network, save_network, random_network
-from exactsym.io import InputError, load_points, save_points
-from exactsym.numbers import EntryError, fmt, parse_entry
+from exactsym.network.io import InputError, load_points, save_points
+from exactsym.network.numbers import EntryError, fmt, parse_entry
 from conftest import flip_network
 
 

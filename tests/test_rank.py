@@ -6,8 +6,8 @@ import flint
 import numpy as np
 import pytest
 
-from exactsym import _modp
-from exactsym.rank import PRIME_RANGES, random_prime, rank_mod_p, residues
+from exactsym.rank import _modp
+from exactsym.rank.modular import PRIME_RANGES, random_prime, rank_mod_p, residues
 
 P_SMALL = 1048583          # prime in [2^20, 2^21): double path, one dgemm pass
 P_EDGE = 67108859          # largest prime below 2^26: double path, inner chunk of a few terms

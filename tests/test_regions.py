@@ -10,10 +10,10 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 from exactsym import Network
 from exactsym.check import check_certificate
-from exactsym.check.common import jacobian_rows
-from exactsym.decisive import functional_dimension_decisive
-from exactsym.generate import random_network
-from exactsym.regions import decisive_points, evidence_digest, line_regions, regions
+from exactsym.check.shared.exact import jacobian_rows
+from exactsym.rank.decisive import functional_dimension_decisive
+from exactsym.network.generate import random_network
+from exactsym.arrangement import decisive_points, evidence_digest, line_regions, regions
 
 from tamper import numeric_paths, tampered, assert_a_tampering_fails
 
@@ -144,7 +144,7 @@ def test_dual_graph_connected_and_facets_are_edges(tmp_path):
         assert d["empty"] == (d["pieces"] == 0)
         if d["layer"] == 1 and not d["empty"]:
             assert d["connected"]          # a first-layer bent hyperplane is a hyperplane
-    from exactsym.graphs import write_graphs
+    from exactsym.arrangement.graphs import write_graphs
     paths = write_graphs(res, tmp_path / "g.graphml")
     assert nx.read_graphml(paths[0]).number_of_nodes() == res.count
     p = write_graphs(res, tmp_path / "g.json")[0]
@@ -221,16 +221,16 @@ def test_three_lines_through_a_vertex():
 
 def test_highs_fallback_certifies(monkeypatch):
     """With the C Farkas path and the LP's dual support refused, HiGHS proposals still certify."""
-    import exactsym._regions as cr
-    import exactsym.regions as R
+    import exactsym.arrangement._regions as cr
+    import exactsym.arrangement.witnesses as W
     monkeypatch.setattr(cr, "farkas_region", lambda *a, **k: {})
-    orig = R._Traversal._farkas
+    orig = W.Witnesses.farkas
 
     def picky(self, s, M, h, supp):
         if any(i < 0 for i in supp):          # the padded support of the C LP
             return None, "refused for the test"
         return orig(self, s, M, h, supp)
-    monkeypatch.setattr(R._Traversal, "_farkas", picky)
+    monkeypatch.setattr(W.Witnesses, "farkas", picky)
     net = random_network((2, 4, 3, 1), seed=1)
     for box in (None, (Fraction(-1), Fraction(2))):
         res = _run(net, box)
@@ -240,7 +240,7 @@ def test_highs_fallback_certifies(monkeypatch):
 
 
 def test_lp_failure_is_incomplete_not_wrong(monkeypatch):
-    import exactsym._regions as cr
+    import exactsym.arrangement._regions as cr
     real = cr.region_lps
 
     def broken(A, c, s, box, todo):

@@ -1,4 +1,4 @@
-"""Batched float screening (exactsym.screen): Jacobians, ranks, backends.
+"""Batched float screening (exactsym.experiments.screen): Jacobians, ranks, backends.
 
 The float screen is a candidate filter; these tests pin down that it
 computes the literature's float rank correctly, and that it can be wrong.
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from exactsym import Network
-from exactsym.check.common import jacobian_rows
-from exactsym.generate import random_network
-from exactsym.screen import (BackendUnavailable, batched_jacobians, batched_ranks, cuda_available,
+from exactsym.check.shared.exact import jacobian_rows
+from exactsym.network.generate import random_network
+from exactsym.experiments.screen import (BackendUnavailable, batched_jacobians, batched_ranks, cuda_available,
                              get_backend, rational_points, screen, smooth_mask, stack_networks)
 
 
@@ -21,7 +21,7 @@ def _exact_float_jacobian(net, points):
 
 
 def _exact_rank(net, points):
-    """Exact rational rank by fraction-free elimination (independent of exactsym.fdim)."""
+    """Exact rational rank by fraction-free elimination (independent of exactsym.rank.fdim)."""
     import flint
     rows = [[flint.fmpq(v.numerator, v.denominator) for v in row]
             for x in points for row in jacobian_rows(net, x)]
@@ -151,7 +151,7 @@ def test_cuda_matches_numpy():
 def test_non_numpy_code_path_with_a_numpy_shim(monkeypatch):
     """The branch taken for CuPy (device arrays, asnumpy) run with a numpy stand-in."""
     import types
-    import exactsym.screen as S
+    import exactsym.experiments.screen as S
     shim = types.ModuleType("fakecupy")
     shim.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
     shim.asnumpy = np.asarray

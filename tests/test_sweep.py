@@ -1,4 +1,4 @@
-"""Sweeps (exactsym.sweep), the sweep/reproduce CLIs, and construct.
+"""Sweeps (exactsym.experiments.sweep), the sweep/reproduce CLIs, and construct.
 
 Small grids only: the whole file should run in well under a minute.
 """
@@ -11,9 +11,9 @@ from fractions import Fraction
 import pytest
 
 from exactsym import Network
-from exactsym.generate import random_network
-from exactsym.screen import rational_points
-from exactsym.sweep import COLUMNS, KEY, SweepConfig, evaluate_networks, read_rows, sweep
+from exactsym.network.generate import random_network
+from exactsym.experiments.screen import rational_points
+from exactsym.experiments.sweep import COLUMNS, KEY, SweepConfig, evaluate_networks, read_rows, sweep
 
 TINY = dict(n0s=[1, 2], widths=[2, 3], depths=[1, 2], trials=3, max_regions=200, region_time=5.0)
 VOLATILE = ("seconds",)
@@ -126,7 +126,7 @@ def test_cli_sweep_and_reproduce(tmp_path, run_cli):
                            "--max-regions", "100", "-o", out, "--quiet")
     assert code == 0 and "0 new, 8 resumed" in so and se == ""
     pytest.importorskip("matplotlib")
-    from exactsym.reproduce_cli import add_arguments, cmd_reproduce
+    from exactsym.cli.reproduce import add_arguments, cmd_reproduce
     import argparse
     p = argparse.ArgumentParser()
     add_arguments(p)
@@ -173,7 +173,7 @@ def test_cli_refuses_foreign_csv(tmp_path, run_cli):
 
 
 def test_reproduce_table_lists_disagreements(tmp_path):
-    from exactsym.reproduce import disagreements, load_results
+    from exactsym.experiments.reproduce import disagreements, load_results
     out = str(tmp_path / "s.csv")
     sweep(SweepConfig(n0s=[1], widths=[3], depths=[1], trials=2, scale_exp=-70, max_regions=0,
                       certify=False), out)
@@ -186,7 +186,7 @@ def test_reproduce_table_lists_disagreements(tmp_path):
 
 def _construct_args(argv):
     import argparse
-    from exactsym.construct_cli import add_arguments
+    from exactsym.cli.construct import add_arguments
     p = argparse.ArgumentParser()
     add_arguments(p)
     p.add_argument("--json", action="store_true")
@@ -196,7 +196,7 @@ def _construct_args(argv):
 
 def test_construct_certifies_full_fdim(tmp_path):
     from exactsym.check import check_certificate
-    from exactsym.construct import classify, construct
+    from exactsym.experiments.construct import classify, construct
     r = construct([2, 3, 3, 1], n_seeds=16, outdir=str(tmp_path))
     assert r.full and r.rank == r.bound == 19 and r.kind == "wide"
     with open(r.certificate) as f:
@@ -207,7 +207,7 @@ def test_construct_certifies_full_fdim(tmp_path):
 
 
 def test_construct_narrow_and_bottleneck(tmp_path):
-    from exactsym.construct import construct
+    from exactsym.experiments.construct import construct
     # all widths >= 2 but n1 < n0: D - H is attained (Grillo-Montufar)
     r = construct([3, 2, 1], n_seeds=16, climb_rounds=0)
     assert r.full
@@ -218,7 +218,7 @@ def test_construct_narrow_and_bottleneck(tmp_path):
 
 def test_construct_cli(tmp_path, capsys):
     from exactsym.cli import UsageError
-    from exactsym.construct_cli import cmd_construct
+    from exactsym.cli.construct import cmd_construct
     out = tmp_path / "c"
     assert cmd_construct(_construct_args(["--only", "--arch", "2,2,1", "--arch", "1,2,2,1", "--seeds", "8",
                                           "-o", str(out), "--json"])) == 0
@@ -232,7 +232,7 @@ def test_construct_cli(tmp_path, capsys):
 
 def test_progress_bar_only_when_enabled():
     import io
-    from exactsym.sweep import Progress
+    from exactsym.experiments.sweep import Progress
     buf = io.StringIO()
     p = Progress(4, True, stream=buf)
     p.update(2, "2-3-1")

@@ -35,35 +35,20 @@ integers, tested against it).
 
 from __future__ import annotations
 
-import hashlib
-import json
+from .common import (
+    CheckFailure,
+    integer,
+    is_prime,
+    jacobian_rows,
+    labels_of,
+    load_network,
+    pre_activations,
+    rational_vector,
+    residue,
+)
+from .shared.primes import bound_prime
 
-from .common import (CheckFailure, integer, is_prime, jacobian_rows,
-                     labels_of, load_network, pre_activations, rational_vector, residue)
-
-__all__ = ["verify_fdim_ge", "VERIFIERS", "bound_prime", "PRIME_RANGE"]
-
-PRIME_RANGE = (2 ** 20, 2 ** 21)
-
-
-def bound_prime(cert, denominators) -> int:
-    """The prime an ``fdim>=r`` certificate must carry (see the module docstring).
-
-    ``denominators``: the denominators of the network entries and points.
-    """
-    ev = cert["evidence"]
-    body = {"claim": cert.get("claim"), "r": cert.get("r"), "network_sha256": cert.get("network_sha256"),
-            "domain": cert.get("domain"), "points": ev.get("points"), "labels": ev.get("labels"),
-            "rows": ev.get("rows"), "columns": ev.get("columns")}
-    h = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).digest()
-    lo, hi = PRIME_RANGE
-    dens = [d for d in set(denominators) if d > 1]
-    for t in range(1 << 20):
-        u = int.from_bytes(hashlib.sha256(h + t.to_bytes(8, "big")).digest()[:8], "big")
-        c = (lo + u % (hi - lo)) | 1
-        if is_prime(c) and all(d % c for d in dens):
-            return c
-    raise CheckFailure("no bound prime found")  # pragma: no cover
+__all__ = ["verify_fdim_ge", "VERIFIERS"]
 
 
 def det_nonzero_packed(M: list, p: int) -> bool:

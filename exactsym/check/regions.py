@@ -39,9 +39,19 @@ import hashlib
 import json
 from fractions import Fraction
 
-from .common import (CheckFailure, det_nonzero_mod_p, in_domain_strict, integer,
-                     is_prime, jacobian_rows, load_network, parse_domain, rational, rational_vector,
-                     residue)
+from .common import (
+    CheckFailure,
+    det_nonzero_mod_p,
+    in_domain_strict,
+    integer,
+    is_prime,
+    jacobian_rows,
+    load_network,
+    parse_domain,
+    rational,
+    rational_vector,
+    residue,
+)
 
 __all__ = ["VERIFIERS", "verify_regions_evidence"]
 

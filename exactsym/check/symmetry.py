@@ -35,124 +35,17 @@ continuity the sign holds on the closure, which is the whole domain).
 from __future__ import annotations
 
 from fractions import Fraction
-from itertools import product
 
-from ..network import Network, NetworkError
-from ..symmetry import same_orbit
+from ..network.model import Network, NetworkError
 from .common import CheckFailure, integer, load_network, parse_domain, rational
+from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_kernel_vectors
+from .shared.mechanisms import check_hidden, transform
+from .shared.orbit import same_orbit
 
-__all__ = ["transform", "VERIFIERS", "zero_one_kernel_vectors", "flip_matrices"]
+__all__ = ["VERIFIERS"]
 
 Q0 = Fraction(0)
 #: largest kernel dimension of the c_j w_j^T for which (iv) is decided (2^k subsets)
-SEARCH_LIMIT = 22
-
-
-def _layers(net):
-    return [[[list(r) for r in W], list(b)] for W, b in net.layers]
-
-
-def _net(net, L):
-    return Network(net.architecture, [(W, b) for W, b in L])
-
-
-def _hidden(net, l, j=None):
-    if not (isinstance(l, int) and 1 <= l < net.depth):
-        raise CheckFailure(f"layer {l!r} is not a hidden layer")
-    if j is not None and not (isinstance(j, int) and 0 <= j < net.architecture[l]):
-        raise CheckFailure(f"neuron {j!r} out of range in layer {l}")
-
-
-def transform(net: Network, mechanism: int, params: dict) -> Network:
-    """The witness theta' of a mechanism, computed exactly from theta and ``params``.
-
-    1 (zero outgoing column): incoming row of (l, j) replaced by ``row``.
-    2 (stably unactivated) and 4 with b <= 0: outgoing column of (l, j) replaced by ``column``.
-    3 (stably activated) and 4 with b >= 0: ``b_l[j] += delta``, ``b_{l+1} -= delta * W_{l+1}[:, j]``.
-    5 (proportional rows, ``row_j = lambda row_k``): with ``lambda > 0``,
-      ``W_{l+1}[:, j] += t``, ``W_{l+1}[:, k] -= lambda t``; with ``lambda < 0`` and
-      ``|lambda| col_j = -col_k``, ``b_k += delta``, ``b_j += lambda delta``,
-      ``b_{l+1} -= delta col_k``.
-    6 (flip set S with ``sum_S col_j row_j^T = 0`` over weights): negate the
-      rows in S, ``b_{l+1} += sum_S b_j col_j``.
-    7 (layer stably active): ``M = I + eps e_i e_j^T``; ``W_l, b_l <- M W_l, M b_l``,
-      ``W_{l+1} <- W_{l+1} M^{-1}``.
-    """
-    p = params
-    l = p.get("layer")
-    _hidden(net, l)
-    L = _layers(net)
-    W, b = L[l - 1]
-    Wn, bn = L[l]
-    q = lambda key: rational(p[key], f"params.{key}")  # noqa: E731
-    if mechanism == 1:
-        j = p.get("neuron")
-        _hidden(net, l, j)
-        row = [rational(v, "params.row") for v in p["row"]]
-        if len(row) != net.architecture[l - 1] + 1:
-            raise CheckFailure("params.row has the wrong length")
-        W[j], b[j] = row[:-1], row[-1]
-    elif mechanism in (2, 4) and "column" in p:
-        j = p.get("neuron")
-        _hidden(net, l, j)
-        col = [rational(v, "params.column") for v in p["column"]]
-        if len(col) != net.architecture[l + 1]:
-            raise CheckFailure("params.column has the wrong length")
-        for i in range(len(Wn)):
-            Wn[i][j] = col[i]
-    elif mechanism in (3, 4):
-        j = p.get("neuron")
-        _hidden(net, l, j)
-        delta = q("delta")
-        b[j] += delta
-        for i in range(len(Wn)):
-            bn[i] -= delta * Wn[i][j]
-    elif mechanism == 5:
-        j, k = p.get("j"), p.get("k")
-        _hidden(net, l, j)
-        _hidden(net, l, k)
-        lam = q("lambda")
-        if lam > 0:
-            t = [rational(v, "params.t") for v in p["t"]]
-            if len(t) != len(Wn):
-                raise CheckFailure("params.t has the wrong length")
-            for i in range(len(Wn)):
-                Wn[i][j] += t[i]
-                Wn[i][k] -= lam * t[i]
-        else:
-            delta = q("delta")
-            b[k] += delta
-            b[j] += lam * delta
-            for i in range(len(Wn)):
-                bn[i] -= delta * Wn[i][k]
-    elif mechanism == 6:
-        S = p.get("set")
-        if not isinstance(S, list) or not S or len(set(S)) != len(S):
-            raise CheckFailure("params.set must be a non-empty list of distinct neurons")
-        for j in S:
-            _hidden(net, l, j)
-        for i in range(len(Wn)):
-            bn[i] += sum((b[j] * Wn[i][j] for j in S), Q0)
-        for j in S:
-            W[j] = [-v for v in W[j]]
-            b[j] = -b[j]
-    elif mechanism == 7:
-        i, j = p.get("i"), p.get("j")
-        _hidden(net, l, i)
-        _hidden(net, l, j)
-        if i == j:
-            raise CheckFailure("mechanism 7 needs i != j")
-        eps = q("eps")
-        W[i] = [a + eps * c for a, c in zip(W[i], W[j])]
-        b[i] = b[i] + eps * b[j]
-        for r in range(len(Wn)):
-            Wn[r][j] -= eps * Wn[r][i]
-    else:
-        raise CheckFailure(f"unknown mechanism {mechanism!r}")
-    try:
-        return _net(net, L)
-    except NetworkError as e:
-        raise CheckFailure(str(e)) from None
 
 
 def _check_hypotheses(net, mech, p, cert) -> str:
@@ -166,7 +59,7 @@ def _check_hypotheses(net, mech, p, cert) -> str:
         return f"neuron ({l},{j}) has a zero outgoing column"
     if mech in (2, 3, 4):
         j = p["neuron"]
-        _hidden(net, l, j)
+        check_hidden(net, l, j)
         # the label must name the mechanism exactly: 4 is the zero-weights case of 2 and 3
         if (mech == 4) != (not any(W[j])):
             raise CheckFailure(f"mechanism {mech} does not match the neuron's incoming weights")
@@ -274,75 +167,6 @@ def verify_hidden_symmetry(cert) -> str:
     if inside:
         raise CheckFailure("theta_prime lies in G . theta: not a hidden symmetry")
     return f"hidden symmetry by mechanism {mech}: {why}; theta' not in G.theta"
-
-
-def flip_matrices(net: Network, l: int = 1) -> list[list[Fraction]]:
-    """Vectorised ``col_j w_j^T`` (weights only) for each neuron j of hidden layer l."""
-    W = net.layers[l - 1][0]
-    Wn = net.layers[l][0]
-    return [[Wn[i][j] * W[j][c] for i in range(len(Wn)) for c in range(len(W[j]))]
-            for j in range(len(W))]
-
-
-def rref_kernel(vectors: list[list[Fraction]]):
-    """Exact kernel of the matrix whose *columns* are ``vectors``: (basis, free columns).
-
-    Returns kernel basis vectors ``v`` (length = number of vectors) with
-    ``sum_j v_j vectors[j] = 0``, one per free column, ``v[free] = 1`` and
-    ``v[other free] = 0``.
-    """
-    n = len(vectors)
-    m = len(vectors[0]) if n else 0
-    A = [[vectors[j][i] for j in range(n)] for i in range(m)]
-    pivots, r = [], 0
-    for c in range(n):
-        piv = next((i for i in range(r, m) if A[i][c] != 0), None)
-        if piv is None:
-            continue
-        A[r], A[piv] = A[piv], A[r]
-        inv = 1 / A[r][c]
-        A[r] = [v * inv for v in A[r]]
-        for i in range(m):
-            if i != r and A[i][c] != 0:
-                f = A[i][c]
-                A[i] = [a - f * bb for a, bb in zip(A[i], A[r])]
-        pivots.append(c)
-        r += 1
-        if r == m:
-            break
-    free = [c for c in range(n) if c not in pivots]
-    basis = []
-    for f in free:
-        v = [Q0] * n
-        v[f] = Fraction(1)
-        for row, pc in zip(A, pivots):
-            v[pc] = -row[f]
-        basis.append(v)
-    return basis, free
-
-
-def zero_one_kernel_vectors(vectors, limit_free: int = 22, first_only: bool = True):
-    """Nonempty index sets S with ``sum_{j in S} vectors[j] = 0``, decided exactly.
-
-    Any 0/1 kernel vector is the combination of the kernel basis with
-    coefficients equal to its own values on the free coordinates, so it is
-    enough to try the ``2^f - 1`` nonzero 0/1 assignments of the ``f`` free
-    coordinates. Raises ``OverflowError`` when ``f > limit_free``.
-    """
-    basis, free = rref_kernel(vectors)
-    if len(free) > limit_free:
-        raise OverflowError(f"kernel dimension {len(free)} exceeds the search limit {limit_free}")
-    found = []
-    n = len(vectors)
-    for bits in product((0, 1), repeat=len(free)):
-        if not any(bits):
-            continue
-        v = [sum((bt * bv[i] for bt, bv in zip(bits, basis)), Q0) for i in range(n)]
-        if all(x in (0, 1) for x in v):
-            found.append([i for i in range(n) if v[i] == 1])
-            if first_only:
-                break
-    return found
 
 
 def verify_no_hidden_symmetries(cert) -> str:

@@ -1,0 +1,20 @@
+r"""The arrangement: activation patterns and the certified enumeration of regions.
+
+Data flow inside: :mod:`.patterns` (exact and float labels of points) and
+:mod:`.forms` (exact integer forms per pattern) feed the traversal
+(:mod:`.traversal`, a BFS over the dual graph), which asks :mod:`.proposals`
+for float LP proposals and :mod:`.witnesses` for the exact points and
+Farkas identities that decide each (region, neuron) pair; :mod:`.evidence`
+writes the ``regions-complete`` certificate; :mod:`.graphs` reads a finished
+:class:`RegionsResult` into networkx graphs. :mod:`.line` handles n0 = 1 with
+exact breakpoints and :mod:`.decisive` picks decisive points per region.
+"""
+
+from .decisive import decisive_points
+from .evidence import domain_json, evidence_digest
+from .line import line_regions
+from .result import NonGeneric, Region, RegionsResult
+from .traversal import regions
+
+__all__ = ["regions", "RegionsResult", "Region", "line_regions", "decisive_points",
+           "NonGeneric", "evidence_digest", "domain_json"]

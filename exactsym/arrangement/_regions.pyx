@@ -1,0 +1,114 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Thin Cython wrapper over csrc/arrangement/es_lp.c: all float LPs of one region
+in one call (centre LP and one facet LP per neuron). Floats only propose;
+exactsym.arrangement.witnesses checks every proposal exactly."""
+
+import numpy as np
+
+cdef extern from "arrangement/es_lp.h":
+    int es_region_lps(int H, int n0, const double *A, const double *c, const int *s,
+                      int has_box, double lo, double hi, const int *todo,
+                      double *center, double *radius,
+                      double *tstar, double *pts, int *supp, int *status) nogil
+    int es_lp_maxlast(int m, int n, const double *G, const double *g,
+                      double *y, double *u, double *value, double *work, int *iwork) nogil
+    long es_lp_work_doubles(int m, int n)
+    long es_lp_work_ints(int m, int n)
+
+
+def region_lps(A, c, s, box, todo):
+    """Run the LPs of one region.
+
+    A (H x n0), c (H): float forms; s (H): signs; box: None or (lo, hi);
+    todo (H): which facet LPs to run. Returns (ok, center, radius, tstar,
+    pts, supp, status) as numpy arrays (see es_lp.h).
+    """
+    cdef double[:, ::1] Aa = np.ascontiguousarray(A, dtype=np.float64)
+    cdef double[::1] ca = np.ascontiguousarray(c, dtype=np.float64)
+    cdef int[::1] sa = np.ascontiguousarray(s, dtype=np.intc)
+    cdef int[::1] ta = np.ascontiguousarray(todo, dtype=np.intc)
+    cdef int H = Aa.shape[0]
+    cdef int n0 = Aa.shape[1]
+    cdef double[::1] center = np.zeros(n0)
+    cdef double[::1] tstar = np.zeros(H)
+    cdef double[:, ::1] pts = np.zeros((H, n0))
+    cdef int[:, ::1] supp = np.full((H, n0 + 1), -1, dtype=np.intc)
+    cdef int[::1] status = np.full(H, -1, dtype=np.intc)
+    cdef double radius = 0.0
+    cdef int has_box = 0
+    cdef double lo = 0.0, hi = 0.0
+    if box is not None:
+        has_box = 1
+        lo = float(box[0]); hi = float(box[1])
+    cdef int rc
+    with nogil:
+        rc = es_region_lps(H, n0, &Aa[0, 0], &ca[0], &sa[0], has_box, lo, hi, &ta[0],
+                           &center[0], &radius, &tstar[0], &pts[0, 0], &supp[0, 0], &status[0])
+    return rc, np.asarray(center), radius, np.asarray(tstar), np.asarray(pts), np.asarray(supp), np.asarray(status)
+
+
+def lp_maxlast(G, g):
+    """max y[-1] s.t. G y <= g (y free). Returns (ok, y, u, value)."""
+    cdef double[:, ::1] Ga = np.ascontiguousarray(G, dtype=np.float64)
+    cdef double[::1] ga = np.ascontiguousarray(g, dtype=np.float64)
+    cdef int m = Ga.shape[0]
+    cdef int n = Ga.shape[1]
+    cdef double[::1] y = np.zeros(n)
+    cdef double[::1] u = np.zeros(m)
+    cdef double[::1] work = np.zeros(es_lp_work_doubles(m, n))
+    cdef int[::1] iwork = np.zeros(es_lp_work_ints(m, n), dtype=np.intc)
+    cdef double value = 0.0
+    cdef int rc
+    with nogil:
+        rc = es_lp_maxlast(m, n, &Ga[0, 0], &ga[0], &y[0], &u[0], &value, &work[0], &iwork[0])
+    return rc == 0, np.asarray(y), np.asarray(u), value
+
+
+cdef extern from "arrangement/es_farkas.h":
+    int es_farkas_region(int H, int n0, const long long *M, const int *s, const int *supp,
+                         const int *which, int has_box, long long lo_num, long long lo_den,
+                         long long hi_num, long long hi_den,
+                         int *status, long long *det2, long long *num2, long long *cnum2) nogil
+
+
+def _join(hi, lo):
+    return (int(hi) << 64) + (int(lo) & 0xFFFFFFFFFFFFFFFF)
+
+
+def farkas_region(M, s, supp, which, box):
+    """Exact Farkas multipliers of one region in 128-bit arithmetic (see es_farkas.h).
+
+    M: integer forms (H x (n0+1), every entry below 2^62 in absolute value);
+    box: None or ((lo_num, lo_den), (hi_num, hi_den)). Returns
+    ``{h: (status, det, [num_j], cnum)}`` for every h in which.
+    """
+    cdef long long[:, ::1] Ma = np.ascontiguousarray(M, dtype=np.longlong)
+    cdef int[::1] sa = np.ascontiguousarray(s, dtype=np.intc)
+    cdef int[:, ::1] sp = np.ascontiguousarray(supp, dtype=np.intc)
+    cdef int[::1] wa = np.ascontiguousarray(which, dtype=np.intc)
+    cdef int H = Ma.shape[0]
+    cdef int n0 = Ma.shape[1] - 1
+    cdef int[::1] status = np.full(H, -1, dtype=np.intc)
+    cdef long long[::1] det2 = np.zeros(2 * H, dtype=np.longlong)
+    cdef long long[::1] num2 = np.zeros(2 * H * n0 + 2, dtype=np.longlong)
+    cdef long long[::1] cnum2 = np.zeros(2 * H, dtype=np.longlong)
+    cdef int has_box = 0
+    cdef long long ln = 0, ld = 1, hn = 0, hd = 1
+    if box is not None:
+        has_box = 1
+        ln, ld = box[0]
+        hn, hd = box[1]
+    with nogil:
+        es_farkas_region(H, n0, &Ma[0, 0], &sa[0], &sp[0, 0], &wa[0], has_box, ln, ld, hn, hd,
+                         &status[0], &det2[0], &num2[0], &cnum2[0])
+    out = {}
+    for h in range(H):
+        if wa[h]:
+            st = status[h]
+            if st == 0 or st == 2:
+                out[h] = (st, _join(det2[2 * h], det2[2 * h + 1]),
+                          [_join(num2[2 * (h * n0 + j)], num2[2 * (h * n0 + j) + 1]) for j in range(n0)],
+                          _join(cnum2[2 * h], cnum2[2 * h + 1]))
+            else:
+                out[h] = (st, None, None, None)
+    return out

@@ -1,0 +1,116 @@
+r"""The ``regions-complete`` certificate: evidence from a finished traversal.
+
+Format (checked by :mod:`exactsym.check.regions` with the standard library
+only)::
+
+    {"format": "exactsym-cert/1", "claim": "regions-complete",
+     "network": net.to_dict(), "network_sha256": net.sha256(),
+     "domain": "R^n" | {"box": ["lo", "hi"]},
+     "evidence": {
+        "regions": [{"pattern": [1, -1, ...], "point": ["p/q", ...]}, ...],
+        "facets": [[r, h, {"point": ["p/q", ...], "neighbor": k}],
+                   [r, h, {"farkas": {"constant": "l0",
+                                      "neurons": [[k, "lk"], ...],
+                                      "box": [[i, side, "mu"], ...]}}], ...],
+        "digest": sha256 of the canonical JSON of the other evidence keys}}
+
+``side`` is 0 for the face :math:`x_i - lo \ge 0` and 1 for
+:math:`hi - x_i \ge 0`. A facet entry ``[r, h, {"point", "neighbor": k}]``
+covers both pairs :math:`(r, h)` and :math:`(k, h)` (the same point witnesses
+the facet from both sides); every (region, neuron) pair is covered exactly
+once. The ``digest`` binds the evidence: an interior point moved inside its
+region would still prove the claim, and the checker must still reject any
+altered certificate (SPEC 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from fractions import Fraction
+
+from ..network.numbers import fmt
+
+__all__ = ["domain_json", "evidence_digest", "RawFarkas", "regions_evidence", "regions_certificate"]
+
+
+def domain_json(box):
+    return "R^n" if box is None else {"box": [fmt(Fraction(box[0])), fmt(Fraction(box[1]))]}
+
+
+def evidence_digest(evidence: dict) -> str:
+    """SHA-256 of the canonical JSON of the evidence without its ``digest`` key."""
+    body = {k: v for k, v in evidence.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _qfmt(v) -> str:
+    """``"p/q"`` of a Fraction or a FLINT fmpq."""
+    if isinstance(v, Fraction):
+        return fmt(v)
+    return fmt(Fraction(int(v.p), int(v.q)))
+
+
+class RawFarkas:
+    """Farkas multipliers from the 128-bit C path, converted to rationals only when written.
+
+    ``lam_j = num[j] / det`` on the support ``ids`` (integer forms), and
+    ``lam_0 = cnum / (det * L)``; true-form multipliers divide by ``S_h`` and
+    multiply neuron terms by ``S_k`` (see :class:`~.forms.IntegerForms`).
+    """
+    __slots__ = ("h", "ids", "det", "num", "cnum", "L")
+
+    def __init__(self, h, ids, det, num, cnum, L):
+        self.h, self.ids, self.det, self.num, self.cnum, self.L = h, ids, det, num, cnum, L
+
+    def to_dict(self, scales, H):
+        Sh = scales[self.h]
+        neurons, boxes = [], []
+        for cid, n in zip(self.ids, self.num):
+            if n == 0:
+                continue
+            if cid < H:
+                neurons.append([cid, Fraction(n * scales[cid], self.det * Sh)])
+            else:
+                i, side = divmod(cid - H, 2)
+                boxes.append([i, side, Fraction(n, self.det * Sh)])
+        out = {"constant": Fraction(self.cnum, self.det * self.L * Sh), "neurons": neurons}
+        if boxes:
+            out["box"] = boxes
+        return out
+
+
+def _farkas_json(fk, scales, H) -> dict:
+    if isinstance(fk, RawFarkas):
+        fk = fk.to_dict(scales, H)
+    out = {"constant": _qfmt(fk["constant"]), "neurons": [[k, _qfmt(v)] for k, v in fk["neurons"]]}
+    if fk.get("box"):
+        out["box"] = [[i, sd, _qfmt(v)] for i, sd, v in fk["box"]]
+    return out
+
+
+def regions_evidence(result) -> dict:
+    """The evidence object of a :class:`~.result.RegionsResult` (one facet entry per facet)."""
+    regs = [{"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]} for r in result.regions]
+    facets = []
+    done = set()
+    for (r, h), e in sorted(result.facets.items()):
+        if (r, h) in done:
+            continue
+        if e[0] == "facet":
+            k, pt = e[1], e[2]
+            facets.append([r, h, {"point": [fmt(v) for v in pt], "neighbor": k}])
+            done.add((k, h))
+        else:
+            facets.append([r, h, {"farkas": _farkas_json(e[1], result.scales, result.net.H)}])
+        done.add((r, h))
+    ev = {"regions": regs, "facets": facets}
+    ev["digest"] = evidence_digest(ev)
+    return ev
+
+
+def regions_certificate(result) -> dict:
+    net = result.net
+    return {"format": "exactsym-cert/1", "claim": "regions-complete",
+            "network": net.to_dict(), "network_sha256": net.sha256(),
+            "domain": domain_json(result.box), "evidence": regions_evidence(result)}

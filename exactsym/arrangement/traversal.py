@@ -1,0 +1,347 @@
+r"""The traversal: breadth-first search over the dual graph of the activation regions.
+
+Certified enumeration of the activation regions of a ReLU network (SPEC sections 1-3).
+Float proposals come from :mod:`.proposals`, exact witnesses from
+:mod:`.witnesses`, the certificate from :mod:`.evidence`.
+
+Mathematics
+-----------
+For a pattern :math:`s \in \{-1,+1\}^H` every pre-activation is affine on the
+region :math:`R_s = \{x : \mathrm{sign}\, z_k(x) = s_k\ \forall k\}`: with
+:math:`\Delta_l` the 0/1 diagonal of the pattern in layer :math:`l`,
+:math:`z_l(x) = W_l \Delta_{l-1} z_{l-1}(x) + b_l`, so
+:math:`R_s = \{x : s_k (a_k \cdot x + c_k) > 0\}` is an open convex polyhedron
+(intersected with the open box :math:`(lo, hi)^{n_0}` on a box domain).
+The *dual graph* has the regions as vertices and an edge labelled :math:`h`
+between :math:`R_s` and :math:`R_{s^h}` (bit :math:`h` flipped) whenever they
+share a facet lying on the bent hyperplane of neuron :math:`h`
+(Hanin & Rolnick 2019; Grigsby & Lindsey 2022; relucent). The traversal is
+breadth-first from the region of a start point, flipping one neuron across
+each facet.
+
+For each region and each neuron :math:`h` one of two things is proved:
+
+* **facet**: a rational point :math:`p` with :math:`z_h(p) = 0`, every other
+  neuron strictly of the region's sign, strictly inside the box. Since
+  :math:`a_h \ne 0` and all other pre-activations are non-zero and continuous
+  near :math:`p`, points :math:`p \pm \varepsilon a_h` have patterns :math:`s`
+  and :math:`s^h`: the region :math:`R_{s^h}` exists and is the neighbour.
+* **no facet** (Farkas): multipliers :math:`\lambda_k \ge 0` (other neurons),
+  :math:`\mu_f \ge 0` (box faces :math:`g_f = x_i - lo` or :math:`hi - x_i`) and
+  :math:`\lambda_0 \ge 0` with the identity of affine functions
+  :math:`s_h z_h = \sum_k \lambda_k s_k z_k + \sum_f \mu_f g_f + \lambda_0`.
+  On the closure of :math:`R_s` every term is :math:`\ge 0`. If
+  :math:`\lambda_0 > 0` the zero set of :math:`z_h` misses the closure; if some
+  :math:`\mu_f > 0` it meets the closure only on the box boundary; otherwise
+  some :math:`\lambda_k > 0` with :math:`z_k` not proportional to :math:`z_h`
+  (on :math:`R_s`) and the meet lies in :math:`\{z_h = 0\} \cap \{z_k = 0\}`,
+  of dimension :math:`\le n_0 - 2`.
+
+Soundness (SPEC 3, regions-complete): let :math:`N` be the union, over found
+regions, of the sets :math:`\{z_h = 0\} \cap \{z_k = 0\}` for non-proportional
+pairs of forms: a finite union of affine sets of codimension :math:`\ge 2`. A
+generic segment from a point of a found region to any smooth point :math:`x`
+of the open domain avoids :math:`N` and is contained in no hyperplane. Where
+it leaves the closure of a found region :math:`R` it crosses some
+:math:`\{z_h = 0\}` at a point :math:`p \notin N` inside the open box; a Farkas
+certificate for :math:`(R, h)` is then impossible, so :math:`(R, h)` has a
+facet witness, only :math:`z_h` vanishes at :math:`p`, and the segment enters
+:math:`R_{s^h}`, a found region. The segment crosses finitely many
+hyperplanes, so :math:`x` lies in the closure of a found region, and being
+smooth, in that region. Hence the list is complete.
+
+Floats propose, exact arithmetic decides (SPEC 5, 9): the centre and facet
+LPs run in C (``csrc/arrangement/es_lp.c``); the exact forms are integer
+matrices (python-flint ``fmpz_mat``, one product per region for all candidate
+points), every witness is checked exactly, every Farkas identity is solved
+and checked over :math:`\mathbb{Q}`. What cannot be certified (a neuron
+identically zero on an open set, coinciding zero sets, a degenerate vertex
+where it matters, or a float LP failure) is reported as non-generic and the
+result is ``complete=False``; nothing is guessed.
+
+The certificate format is in :mod:`.evidence`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from collections import deque
+from fractions import Fraction
+
+from ..network.model import Network
+from .evidence import RawFarkas
+from .forms import IntegerForms, from_homogeneous, to_homogeneous
+from .proposals import FLAT_TOL, fallback_support, float_forms, region_lps
+from .result import NonGeneric, Region, RegionsResult
+from .witnesses import Witnesses
+
+__all__ = ["regions"]
+
+
+class _Traversal:
+    """State of one enumeration: the regions found so far and what is proved about each pair."""
+
+    def __init__(self, net, box, max_regions, time_limit, progress):
+        import numpy as np
+        self.net = net
+        self.n0 = net.n0
+        self.H = net.H
+        self.box = None if box is None else (Fraction(box[0]), Fraction(box[1]))
+        self.fbox = None if box is None else (float(self.box[0]), float(self.box[1]))
+        self.max_regions = max_regions
+        self.time_limit = time_limit
+        self.progress = progress and sys.stderr.isatty()
+        self.F = IntegerForms(net)
+        self.W = Witnesses(self.F, self.box)
+        self.scales_np = np.array([float(s) for s in self.F.scales])
+        self.stats = {"lp_s": 0.0, "exact_s": 0.0, "forms_s": 0.0, "regions": 0, "facet_lps": 0,
+                      "fallbacks": 0}
+        self.patterns = []
+        self.index = {}
+        self.points = []
+        self.entries = {}      # how region r was entered: (h, (P, Q)) of the facet witness
+        self.facets = {}
+        self.non_generic = []
+        self.unresolved = []
+        self.queue = deque()
+
+    def start_point(self):
+        """A smooth rational point (the domain's centre, else seeded random points near it)."""
+        n0 = self.n0
+        rng = random.Random(12345)
+        base = [Fraction(0)] * n0 if self.box is None else [(self.box[0] + self.box[1]) / 2] * n0
+        width = Fraction(1) if self.box is None else (self.box[1] - self.box[0]) / 4
+        x = base
+        for _ in range(200):
+            lab = self.net.labels(x)
+            if 0 not in lab:
+                return x, lab
+            x = [b + width * Fraction(rng.randrange(-1000, 1001), 1000) for b in base]
+        raise NonGeneric("no smooth start point found (a neuron vanishes on an open set?)")
+
+    def _add_region(self, pattern, entry):
+        k = len(self.patterns)
+        self.patterns.append(pattern)
+        self.index[pattern] = k
+        self.points.append(None)
+        self.entries[k] = entry
+        self.queue.append(k)
+        return k
+
+    # ---- one region ------------------------------------------------------------
+    def _facet_points(self, M, MsT, lp, todo, want_centre):
+        """Exact facet points for the pairs whose LP found one, and the rounded centre if it is inside.
+
+        One exact product checks the rounded centre and every candidate; the
+        few that fail are retried once with a finer rounding.
+        """
+        rc, center, radius, tstar, pts, _, status = lp
+        W = self.W
+        cand, owner = [], []
+        if want_centre and rc == 0 and radius > 0 and all(math.isfinite(v) for v in center):
+            cand.append(to_homogeneous(center, max(8, int(math.ceil(-math.log2(radius))) + 8)))
+            owner.append(-1)
+        for h in range(self.H):
+            if todo[h] and status[h] == 0 and tstar[h] > FLAT_TOL and all(map(math.isfinite, pts[h])):
+                cand.append(W.facet_candidate(M, h, pts[h], tstar[h], 0))
+                owner.append(h)
+        good, centre, retry = {}, None, []
+        for (P, Q), h, row in zip(cand, owner, W.signed(MsT, cand)):
+            if h < 0:
+                if W.is_interior(P, Q, row):
+                    centre = (P, Q)
+            elif W.is_facet_point(P, Q, row, h):
+                good[h] = (P, Q)
+            else:
+                retry.append(h)
+        if retry:
+            cand2 = [W.facet_candidate(M, h, pts[h], tstar[h], 24) for h in retry]
+            for (P, Q), h, row in zip(cand2, retry, W.signed(MsT, cand2)):
+                if W.is_facet_point(P, Q, row, h):
+                    good[h] = (P, Q)
+        return good, centre
+
+    def _visit(self, r, start_homog):
+        """Propose with floats, then prove one of 'facet' / 'no facet' for every new pair (r, h)."""
+        s = self.patterns[r]
+        t0 = time.perf_counter()
+        M = self.F.forms(s)
+        A, c = float_forms(M, self.scales_np, self.n0)
+        todo = [0 if (r, h) in self.facets else 1 for h in range(self.H)]
+        t1 = time.perf_counter()
+        lp = region_lps(A, c, s, self.fbox, todo)
+        t2 = time.perf_counter()
+        self.stats["facet_lps"] += sum(todo)
+        rc, center, radius, tstar, _, supp, status = lp
+        MsT = self.W.signed_forms(M, s)
+        good, pt = self._facet_points(M, MsT, lp, todo, want_centre=r != 0)
+        if r == 0:
+            pt = start_homog
+        elif pt is None:
+            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, self.entries.get(r))
+        if pt is None:
+            self.unresolved.append(f"region {r}: no exact interior point")
+        self.points[r] = None if pt is None else from_homogeneous(*pt)
+        want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= FLAT_TOL) else 0
+                for h in range(self.H)]
+        raw = self.W.farkas_c(M, s, supp, want)
+        for h in range(self.H):
+            if todo[h]:
+                self._resolve(r, h, s, M, lp, good, raw)
+        t3 = time.perf_counter()
+        self.stats["forms_s"] += t1 - t0
+        self.stats["lp_s"] += t2 - t1
+        self.stats["exact_s"] += t3 - t2
+
+    def _resolve(self, r, h, s, M, lp, good, raw):
+        """Record a facet (and its neighbour), a Farkas certificate, or why neither was found."""
+        _, _, _, tstar, _, supp, status = lp
+        rf = raw.get(h)
+        if rf is not None and rf[0] == 0:
+            ids = [i for i in supp[h] if i >= 0]
+            self.facets[(r, h)] = ("farkas", RawFarkas(h, ids, rf[1], rf[2], rf[3], self.W.box_L))
+            return
+        if h in good:
+            P, Q = good[h]
+            ns = s[:h] + (-s[h],) + s[h + 1:]
+            k = self.index.get(ns)
+            if k is None:
+                k = self._add_region(ns, (h, (P, Q)))
+            pt = from_homogeneous(P, Q)
+            self.facets[(r, h)] = ("facet", k, pt)
+            self.facets[(k, h)] = ("facet", r, pt)
+            return
+        n0 = self.n0
+        if not any(M[h][:n0]):
+            const = s[h] * M[h][n0]
+            if const > 0:
+                self.facets[(r, h)] = ("farkas", {"constant": Fraction(const, self.F.scales[h]), "neurons": []})
+            else:
+                self.non_generic.append(f"neuron {h} is identically zero near region {r}")
+            return
+        fk, why = (None, "LP failed")
+        if status[h] == 0 and tstar[h] <= FLAT_TOL:
+            fk, why = self.W.farkas(s, M, h, supp[h])
+        if fk is None:
+            fk2, why2 = self._farkas_fallback(s, M, h)
+            if fk2 is not None:
+                fk = fk2
+            elif "non-generic" in (why2 or "") or "non-generic" in (why or ""):
+                self.non_generic.append(f"region {r}, neuron {h}: " +
+                                        (why2 if "non-generic" in (why2 or "") else why))
+                return
+            else:
+                self.unresolved.append(f"region {r}, neuron {h}: {why}; fallback: {why2}")
+                return
+        self.facets[(r, h)] = ("farkas", fk)
+
+    def _farkas_fallback(self, s, M, h):
+        self.stats["fallbacks"] += 1
+        supp, why = fallback_support(s, M, h, self.H, self.n0, self.fbox)
+        if supp is None:
+            return None, why
+        return self.W.farkas(s, M, h, supp)
+
+    # ---- the search ------------------------------------------------------------
+    def _budget_hit(self, processed, t_start):
+        if self.max_regions is not None and processed >= self.max_regions:
+            what = f"max_regions={self.max_regions}"
+        elif self.time_limit is not None and time.perf_counter() - t_start > self.time_limit:
+            what = f"time_limit={self.time_limit}s"
+        else:
+            return None
+        return (f"stopped at {what}: {processed} regions processed, "
+                f"{len(self.queue)} more found but not processed")
+
+    def run(self):
+        t_start = time.perf_counter()
+        x0, s0 = self.start_point()
+        d0 = 1
+        for v in x0:
+            d0 = d0 * v.denominator // math.gcd(d0, v.denominator)
+        start_homog = ([int(v * d0) for v in x0], d0)
+        self._add_region(s0, None)
+        processed = 0
+        stopped = None
+        last_draw = 0.0
+        while self.queue:
+            stopped = self._budget_hit(processed, t_start)
+            if stopped is not None:
+                break
+            self._visit(self.queue.popleft(), start_homog)
+            processed += 1
+            now = time.perf_counter()
+            if self.progress and now - last_draw > 0.2:
+                last_draw = now
+                sys.stderr.write(f"\rexactsym regions: {processed} processed, {len(self.queue)} queued, "
+                                 f"{now - t_start:.1f}s")
+                sys.stderr.flush()
+        if self.progress:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+        return self._result(stopped, t_start)
+
+    def _reason(self, stopped):
+        def first(kind, items):
+            return f"{kind}: {items[0]}" + (f" (and {len(items) - 1} more)" if len(items) > 1 else "")
+        if stopped is not None:
+            return stopped
+        if self.non_generic:
+            return first("non-generic", self.non_generic)
+        if self.unresolved:
+            return first("could not certify", self.unresolved)
+        return None
+
+    def _result(self, stopped, t_start):
+        """The result; an incomplete one keeps only regions with a point, renumbered."""
+        patterns, points = self.patterns, self.points
+        done_idx = [i for i in range(len(patterns)) if points[i] is not None]
+        complete = (stopped is None and not self.non_generic and not self.unresolved
+                    and len(done_idx) == len(patterns))
+        if complete:
+            regs = [Region(i, patterns[i], points[i], self.net) for i in range(len(patterns))]
+            fac = self.facets
+        else:
+            remap = {i: j for j, i in enumerate(done_idx)}
+            regs = [Region(remap[i], patterns[i], points[i], self.net) for i in done_idx]
+            fac = {}
+            for (r, h), e in self.facets.items():
+                if r not in remap:
+                    continue
+                if e[0] == "facet":
+                    if e[1] in remap:
+                        fac[(remap[r], h)] = ("facet", remap[e[1]], e[2])
+                else:
+                    fac[(remap[r], h)] = e
+        self.stats["regions"] = len(regs)
+        self.stats["total_s"] = time.perf_counter() - t_start
+        self.stats["discovered"] = len(patterns)
+        return RegionsResult(self.net, self.box, regs, complete, self._reason(stopped), fac,
+                             self.non_generic + self.unresolved, self.stats, self.F.scales)
+
+
+def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
+            progress: bool = True) -> RegionsResult:
+    """Enumerate and certify the activation regions of ``net`` on R^n0 or ``[lo, hi]^n0``.
+
+    Returns a :class:`~.result.RegionsResult`: ``regions`` (each with ``pattern``,
+    exact interior ``point``, ``affine_map`` and ``inequalities``),
+    ``complete`` (True only with a full certificate), ``reason`` when
+    incomplete, ``certificate`` (regions-complete) and the networkx graphs
+    ``dual_graph`` and ``neuron_graph``. ``max_regions`` / ``time_limit``
+    stop the traversal cleanly with ``complete=False``.
+    """
+    if box is not None:
+        box = (Fraction(box[0]), Fraction(box[1]))
+        if not box[0] < box[1]:
+            raise ValueError("empty box")
+    if net.H == 0:
+        pt = tuple([Fraction(0)] * net.n0) if box is None else tuple([(box[0] + box[1]) / 2] * net.n0)
+        return RegionsResult(net, box, [Region(0, (), pt, net)], True, None, {}, [], {"regions": 1})
+    tr = _Traversal(net, box, max_regions, time_limit, progress)
+    try:
+        return tr.run()
+    except NonGeneric as e:
+        return RegionsResult(net, box, [], False, f"non-generic: {e}", {}, [str(e)], tr.stats)

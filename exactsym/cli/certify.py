@@ -1,0 +1,51 @@
+"""``exactsym certify NET``: no hidden symmetries / local identifiability, or a witness."""
+
+from __future__ import annotations
+
+from .common import EXIT_OK, emit, load, net_arg, parse_box, positive_int, write_cert
+
+__all__ = ["add_arguments", "cmd_certify"]
+
+
+def add_arguments(sp) -> None:
+    net_arg(sp)
+    sp.add_argument("--box", metavar="LO,HI", help="domain [LO,HI]^n0 instead of R^n0")
+    sp.add_argument("--cert", metavar="OUT", help="write the certificate here")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--n-points", type=positive_int, metavar="N", help="batch size for the rank")
+    sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N")
+    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+
+
+def cmd_certify(args) -> int:
+    from ..verdict.certify import certify
+    net = load(args, args.net)
+    box = parse_box(args.box)
+    res = certify(net, box=box, seed=args.seed, n_points=args.n_points, max_regions=args.max_regions,
+                  time_limit=args.time_limit, progress=not args.quiet and not args.json)
+    wrote = write_cert(args, res.certificate)
+    obj = res.to_dict()
+    obj.update(file=args.net, certificate=args.cert if wrote else None)
+    lines = [f"verdict      {res.verdict}",
+             f"network      {args.net}  architecture {tuple(net.architecture)}, D = {net.D}, H = {net.H}, "
+             f"D - H = {net.bound}"]
+    if res.fdim is not None:
+        lines.append(f"fdim         {'exactly ' if res.fdim_exact and res.fdim < res.bound else ''}{res.fdim}"
+                     + (" = D - H (certified)" if res.fdim == res.bound else
+                        f" < D - H = {res.bound}" + ("" if res.fdim_exact else " (a lower bound from a batch)")))
+    lines.append(f"reason       {res.reason}")
+    if res.mechanisms:
+        lines.append("witnesses")
+        lines += [f"  - mechanism {m['mechanism']} ({m['name']}): {m['description']}" for m in res.mechanisms]
+    lines.append("proven")
+    lines += [f"  - {p}" for p in res.proven] or ["  - nothing"]
+    if res.not_proven:
+        lines.append("not proven")
+        lines += [f"  - {p}" for p in res.not_proven]
+    if res.suspects:
+        lines.append("suspects")
+        lines += [f"  - {p}" for p in res.suspects]
+    if wrote:
+        lines.append(f"certificate  {args.cert}  (re-check: exactsym check {args.cert})")
+    emit(args, obj, "\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,215 @@
+r"""``certify``: one verdict about theta's hidden symmetries, with a certificate.
+
+Verdicts (SPEC section 3), strongest first, each only with its proof:
+
+``hidden-symmetry``
+    an explicit theta' (a mechanism witness, :mod:`exactsym.mechanisms`)
+    with F_theta' = F_theta on the domain and theta' not in G.theta.
+``no-hidden-symmetries``
+    depth 2 on all of R^n0: the shallow criterion (i)-(iv) holds, checked
+    exactly (``proofs/shallow-criterion.md``).
+``locally-identifiable``
+    ``fdim >= D - H`` (modular-rank certificate) and every hidden incoming
+    row nonzero; by the constant-rank theorem the fibre near theta is the
+    scaling orbit (``proofs/local-identifiability.md``). This is the
+    strongest positive verdict for deep networks: no global criterion for
+    depth >= 3 is proven in ``proofs/``.
+``undecided``
+    with the reason (a criterion's hypothesis that failed with no witness,
+    a deficit of the batch rank that is not settled, a budget).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..network.model import Network
+from .criteria import shallow_criterion
+from .mechanisms import detect, domain_json
+
+__all__ = ["certify", "CertifyResult", "shallow_criterion"]
+
+
+@dataclass
+class CertifyResult:
+    verdict: str
+    fdim: int | None
+    fdim_exact: bool
+    bound: int
+    D: int
+    H: int
+    mechanisms: list
+    suspects: list
+    reason: str
+    proven: list
+    not_proven: list
+    criterion: dict | None = None
+    regions: dict | None = None
+    witness: object = field(default=None, repr=False)
+    certificate: dict | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "fdim": self.fdim, "fdim_exact": self.fdim_exact,
+                "bound": self.bound, "D": self.D, "H": self.H, "mechanisms": self.mechanisms,
+                "suspects": self.suspects, "reason": self.reason, "proven": self.proven,
+                "not_proven": self.not_proven, "criterion": self.criterion, "regions": self.regions}
+
+
+def _rows_nonzero(net) -> bool:
+    return all(any(net.layers[l - 1][0][j]) or net.layers[l - 1][1][j] for l, j in net.hidden_neurons())
+
+
+def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
+            use_regions: bool | None = None, max_regions: int = 5000,
+            time_limit: float | None = 60.0, progress: bool = False) -> CertifyResult:
+    """Certify theta's symmetry status on R^n0 (``box=None``) or on ``[lo, hi]^n0``.
+
+    ``use_regions``: enumerate regions (within ``max_regions``/``time_limit``)
+    so that stability mechanisms of deeper neurons can be decided; by
+    default only when the network has depth >= 3 or a box domain.
+    """
+    proven, not_proven = [], []
+    regions_info, reg = None, None
+    if use_regions is None:
+        use_regions = net.depth >= 3 or box is not None
+    if use_regions:
+        try:
+            from ..arrangement import regions as enumerate_regions
+            reg = enumerate_regions(net, box=box, max_regions=max_regions, time_limit=time_limit,
+                                    progress=progress)
+            regions_info = {"count": len(reg.regions), "complete": bool(reg.complete),
+                            "reason": getattr(reg, "reason", None)}
+            if reg.complete:
+                proven.append(f"the domain has exactly {len(reg.regions)} activation regions (certified)")
+            else:
+                not_proven.append("stability of deeper neurons on the whole domain (region enumeration "
+                                  f"incomplete: {regions_info['reason']})")
+                reg = None
+        except ImportError:
+            not_proven.append("stability of deeper neurons (region enumeration unavailable)")
+    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None)
+    base = dict(bound=net.bound, D=net.D, H=net.H, suspects=suspects, regions=regions_info)
+    if witnesses:
+        w = witnesses[0]
+        proven.append(f"F_theta' = F_theta for the explicit theta' of mechanism {w.mechanism} "
+                      f"({w.name}), and theta' is not in G.theta")
+        return CertifyResult("hidden-symmetry", None, False, mechanisms=[x.to_dict() for x in witnesses],
+                             reason=w.description, proven=proven, not_proven=not_proven,
+                             witness=w, certificate=w.certificate, **base)
+
+    from ..rank.fdim import functional_dimension
+    fd = functional_dimension(net, n_points=n_points, seed=seed)
+    rank, rank_kind, fdim_evidence = fd.rank, "batch", fd.certificate["evidence"] if fd.certificate else None
+    exact_dim = None
+    if reg is not None and rank < net.bound:
+        # a batch can miss small regions; a decisive set over the complete enumeration cannot
+        from ..rank.decisive import functional_dimension_decisive
+        dec = functional_dimension_decisive(net, box=box, result=reg)
+        if dec.complete and dec.rank is not None:
+            exact_dim = dec.rank
+            if dec.rank > rank:
+                ev = _decisive_as_batch(net, reg, dec.certificate) if dec.rank == net.bound else None
+                rank, rank_kind = dec.rank, "decisive"
+                fdim_evidence = ev
+    full = rank == net.bound
+    rows_ok = _rows_nonzero(net)
+    head = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
+            "domain": domain_json(box)}
+    claims = []
+    if full:
+        proven.append(f"functional dimension >= D - H = {net.bound} (modular-rank certificate on a "
+                      f"{'decisive set' if rank_kind == 'decisive' else 'batch of points'}), so it equals D - H")
+    elif exact_dim is not None:
+        proven.append(f"functional dimension = {exact_dim} < D - H = {net.bound} exactly (decisive set "
+                      f"over a complete region enumeration, with D - {exact_dim} exact kernel vectors)")
+    else:
+        not_proven.append(f"full functional dimension: the batch rank is {rank} < D - H = {net.bound}"
+                          + (" (exact rank of this batch, a lower bound for dim_fun)" if fd.exact else ""))
+    if full and rows_ok and box is None and fdim_evidence is not None:
+        claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fdim_evidence}})
+        proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
+    elif full and rows_ok:
+        not_proven.append("local identifiability on a box: the fdim>=r checker accepts the domain R^n0 only")
+
+    crit = None
+    if net.depth == 2 and box is None:
+        crit = shallow_criterion(net)
+        if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
+            claims.insert(0, {"claim": "no-hidden-symmetries",
+                              "evidence": {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"],
+                                           }})
+            proven.insert(0, "no hidden symmetries on R^n0: the shallow criterion (i)-(iv) holds exactly")
+            cert = dict(head, claims=claims)
+            return CertifyResult("no-hidden-symmetries", rank, fd.exact, mechanisms=[], criterion=crit,
+                                 reason="shallow criterion (i)-(iv) holds", proven=proven,
+                                 not_proven=not_proven, certificate=cert, **base)
+        not_proven.append("global absence of hidden symmetries: " + "; ".join(crit["failing"])
+                          + " (and no mechanism witness was found)")
+    elif net.depth >= 3:
+        not_proven.append("global absence of hidden symmetries: no criterion for depth >= 3 is proven")
+    else:
+        not_proven.append("global absence of hidden symmetries on a box: the shallow criterion is "
+                          "proven for R^n0 only")
+    if claims:
+        cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
+        return CertifyResult("locally-identifiable", rank, fd.exact, mechanisms=[], criterion=crit,
+                             reason="fdim = D - H and every hidden incoming row is nonzero",
+                             proven=proven, not_proven=not_proven, certificate=cert, **base)
+    if not rows_ok:
+        reason = "a hidden neuron has a zero incoming row"
+    elif exact_dim is not None and exact_dim < net.bound:
+        reason = (f"functional dimension {exact_dim} < D - H = {net.bound} (exact); "
+                  "no mechanism witness found")
+        suspects.append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
+    elif full:
+        reason = "fdim = D - H, but local identifiability is certified on R^n0 only"
+    else:
+        reason = f"batch functional dimension {rank} < D - H = {net.bound}; no mechanism witness found"
+    if exact_dim is not None and rank_kind == "decisive" and dec.certificate is not None:
+        cert = dec.certificate
+    else:
+        cert = dict(head, claim="fdim>=r", r=rank, evidence=fdim_evidence) if rank and fdim_evidence else None
+    return CertifyResult("undecided", rank, fd.exact or exact_dim is not None, mechanisms=[], criterion=crit, reason=reason,
+                         proven=proven, not_proven=not_proven, certificate=cert, **base)
+
+
+class _RegionFacts:
+    """Adapter: a complete region enumeration as (patterns, regions-complete evidence)."""
+
+    def __init__(self, res):
+        self.patterns = [tuple(r.pattern) for r in res.regions]
+        self.evidence = res.certificate["evidence"]
+
+
+def _decisive_as_batch(net, reg, cert) -> dict | None:
+    """The minor of an ``fdim=r`` certificate re-issued as ``fdim>=r`` evidence.
+
+    Decisive points are smooth interior points of their regions, so the
+    minor they carry proves ``fdim >= r`` on its own (modular lemma). Only
+    the points the minor uses are kept; the prime is the one the
+    ``fdim>=r`` checker binds to this evidence, and the minor is re-checked
+    modulo it (``None`` in the unlikely case that it vanishes there).
+    """
+    from ..check.shared.exact import det_nonzero_mod_p, jacobian_rows, residue
+    from ..check.shared.primes import bound_prime
+    from ..network.numbers import parse_entry
+    ev = cert["evidence"]
+    flat = []
+    for region, group in zip(ev["regions"]["regions"], ev["decisive_points"]):
+        flat += [(p, list(region["pattern"])) for p in group]
+    nd = net.n_out
+    used = sorted({r // nd for r in ev["rows"]})
+    where = {i: k for k, i in enumerate(used)}
+    rows = [where[r // nd] * nd + r % nd for r in ev["rows"]]
+    out = {"points": [flat[i][0] for i in used], "labels": [flat[i][1] for i in used],
+           "rows": rows, "columns": list(ev["columns"])}
+    body = {"claim": "fdim>=r", "r": net.bound, "network_sha256": net.sha256(), "domain": "R^n",
+            "evidence": out}
+    dens = [v.denominator for v in net.flat()] + [parse_entry(c).denominator for p in out["points"] for c in p]
+    P = bound_prime(body, dens)
+    J = [row for p in out["points"] for row in jacobian_rows(net, [parse_entry(c) for c in p])]
+    M = [[residue(J[r][c], P) for c in out["columns"]] for r in rows]
+    if not det_nonzero_mod_p(M, P):
+        return None
+    out["prime"] = P
+    return out

@@ -1,0 +1,56 @@
+r"""Proven criteria for "no hidden symmetries", decided exactly.
+
+The shallow criterion (depth 2 on R^n0): conditions (i)-(iv) of
+``proofs/shallow-criterion.md``; the proof there shows that together they
+imply that theta has no hidden symmetries.
+"""
+
+from __future__ import annotations
+
+from ..check.shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_kernel_vectors
+from ..network.model import Network
+
+__all__ = ["shallow_criterion"]
+
+
+def shallow_criterion(net: Network) -> dict:
+    """Conditions (i)-(iv) of the shallow criterion, decided exactly (depth 2 only).
+
+    Returns ``{"i": bool, "ii": bool, "iii": bool, "iv": bool | None, "failing": [...],
+    "kernel_dimension": k}``; ``iv`` is None when the kernel of the matrices
+    ``c_j w_j^T`` has more than ``SEARCH_LIMIT`` free coordinates.
+    """
+    if net.depth != 2:
+        raise ValueError("the shallow criterion is for depth d = 2")
+    W, b = net.layers[0]
+    C = net.layers[1][0]
+    n1 = net.architecture[1]
+    out = {"failing": []}
+    out["i"] = all(any(W[j]) for j in range(n1))
+    if not out["i"]:
+        out["failing"].append("(i) some hidden neuron has zero incoming weights w_j = 0")
+    out["ii"] = all(any(C[i][j] for i in range(len(C))) for j in range(n1))
+    if not out["ii"]:
+        out["failing"].append("(ii) some hidden neuron has a zero outgoing column c_j = 0")
+    rows = [list(W[j]) + [b[j]] for j in range(n1)]
+    prop = []
+    for j in range(n1):
+        for k in range(j + 1, n1):
+            rj, rk = rows[j], rows[k]
+            if all(rj[a] * rk[c] == rj[c] * rk[a] for a in range(len(rj)) for c in range(a + 1, len(rj))):
+                prop.append((j, k))
+    out["iii"] = not prop
+    if prop:
+        out["failing"].append(f"(iii) rows {prop[0][0]} and {prop[0][1]} are proportional")
+    vecs = flip_matrices(net, 1)
+    _, free = rref_kernel(vecs)
+    out["kernel_dimension"] = len(free)
+    try:
+        S = zero_one_kernel_vectors(vecs, limit_free=SEARCH_LIMIT)
+        out["iv"] = not S
+        if S:
+            out["failing"].append(f"(iv) the flip set {S[0]} has sum c_j w_j^T = 0")
+    except OverflowError as e:
+        out["iv"] = None
+        out["failing"].append(f"(iv) not decided: {e}")
+    return out
