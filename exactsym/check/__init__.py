@@ -6,6 +6,16 @@ needs from the network and the evidence with exact rational arithmetic
 (``fractions``) and modular arithmetic on Python integers; it never calls
 the fast kernels. The reason for each claim's truth is proved in
 ``proofs/``.
+
+The rule for the two paths (``docs/layout.md``; ``tests/test_layout.py``
+enforces it):
+
+* this package imports only the standard library and the network parser
+  (:mod:`exactsym.network.model`, :mod:`exactsym.network.numbers`);
+* the fast path imports from it only this entry point and
+  :mod:`exactsym.check.shared`, the pure exact helpers both paths use;
+  never a claim module (``common``, ``fdim``, ``regions``, ``symmetry``,
+  ``equiv``).
 """
 
 from __future__ import annotations
