@@ -7,14 +7,16 @@ for float LP proposals and :mod:`.witnesses` for the exact points and
 Farkas identities that decide each (region, neuron) pair; :mod:`.evidence`
 writes the ``regions-complete`` certificate; :mod:`.graphs` reads a finished
 :class:`RegionsResult` into networkx graphs. :mod:`.line` handles n0 = 1 with
-exact breakpoints and :mod:`.decisive` picks decisive points per region.
+exact breakpoints, :mod:`.decisive` picks decisive points per region and
+:mod:`.slice` enumerates the regions on a plane or line through given points.
 """
 
 from .decisive import decisive_points
 from .evidence import domain_json, evidence_digest
 from .line import line_regions
 from .result import NonGeneric, Region, RegionsResult
+from .slice import SliceResult, slice_regions
 from .traversal import regions
 
 __all__ = ["regions", "RegionsResult", "Region", "line_regions", "decisive_points",
-           "NonGeneric", "evidence_digest", "domain_json"]
+           "NonGeneric", "evidence_digest", "domain_json", "slice_regions", "SliceResult"]

@@ -66,12 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: options whose value may start with '-' (a negative number)
+NEGATIVE_VALUE_OPTIONS = ("--box", "--slice", "--plot-window", "--plot-level")
+
+
 def _glue_negative_box(argv):
     """``--box -2,2`` would read -2,2 as an option: glue the value on."""
     argv = list(argv)
     for i in range(len(argv) - 1):
-        if argv[i] == "--box" and argv[i + 1][:1] == "-":
-            argv[i:i + 2] = [f"--box={argv[i + 1]}", ""]
+        if argv[i] in NEGATIVE_VALUE_OPTIONS and argv[i + 1][:1] == "-":
+            argv[i:i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     return [a for a in argv if a != ""]
 
 

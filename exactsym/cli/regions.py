@@ -32,7 +32,23 @@ def add_arguments(sp) -> None:
     sp.add_argument("--graph", metavar="OUT",
                     help="write the dual and neuron graphs (OUT.json: one JSON object; otherwise GraphML, "
                          "neuron graph at OUT-stem.neurons.graphml)")
-    sp.add_argument("--plot", metavar="OUT.png", help="draw the regions (n0=2) or the graph of F (n0=1)")
+    sp.add_argument("--plot", metavar="OUT",
+                    help="draw the regions (n0=2 or a plane slice) or the graph of F (n0=1 or a line slice); "
+                         "the format follows the suffix: .png, .pdf, .svg")
+    g = sp.add_argument_group("slices (n0 > 2)")
+    g.add_argument("--slice", metavar="P0;P1[;P2]",
+                   help="enumerate the regions on the line (2 points) or plane (3 points) through these points "
+                        "of R^n0, each written as comma-separated coordinates; slice coordinates u put "
+                        "P0 at 0, P1 at e1, P2 at e2 (--box bounds u)")
+    g.add_argument("--slice-points", metavar="FILE",
+                   help="the same, with the 2 or 3 points read from a point file (exactsym-points/1 or CSV)")
+    g = sp.add_argument_group("figure options (with --plot)")
+    g.add_argument("--plot-labels", action="store_true", help="label each bent hyperplane l.j (default: legend only)")
+    g.add_argument("--plot-points", metavar="FILE", help="overlay these data points (in the plot's coordinates)")
+    g.add_argument("--plot-level", type=float, metavar="C",
+                   help="draw the level set F = C (one output) or the decision boundary (several outputs)")
+    g.add_argument("--plot-heat", type=positive_int, metavar="K", help="colour regions by the value of output K")
+    g.add_argument("--plot-window", metavar="X0,X1,Y0,Y1", help="drawing window (default: framed on the regions)")
     sp.add_argument("--max-regions", type=positive_int, default=None, metavar="N",
                     help="stop after N regions (the result is then incomplete)")
     sp.add_argument("--time-limit", type=_positive_float, default=None, metavar="S",
@@ -42,19 +58,30 @@ def add_arguments(sp) -> None:
 def cmd_regions(args) -> int:
     from ..arrangement import domain_json, regions
     from ..network.io import write_json_atomic
+    from ..network.numbers import fmt
     from .common import EXIT_OK, UsageError, emit, load, parse_box
     net = load(args, args.net)
     box = parse_box(args.box)
-    if args.plot and net.n0 not in (1, 2):
-        raise UsageError(f"--plot needs n0 = 1 or 2; {args.net} has n0 = {net.n0}")
+    points = _slice_points(args, net)
+    args.net_architecture = net.architecture
+    dim = net.n0 if points is None else len(points) - 1
+    if args.plot and dim not in (1, 2):
+        raise UsageError(f"--plot needs n0 = 1 or 2 or a --slice; {args.net} has n0 = {net.n0}")
     t0 = time.perf_counter()
-    res = regions(net, box=box, max_regions=args.max_regions, time_limit=args.time_limit,
-                  progress=not args.quiet and not args.json)
+    kw = dict(box=box, max_regions=args.max_regions, time_limit=args.time_limit,
+              progress=not args.quiet and not args.json)
+    if points is None:
+        res = regions(net, **kw)
+        certificate = res.certificate
+    else:
+        from ..arrangement import slice_regions
+        sres = slice_regions(net, points, **kw)
+        res, certificate = sres.result, sres.certificate
     elapsed = time.perf_counter() - t0
     cert_path = None
     if args.cert:
         if res.complete:
-            write_json_atomic(args.cert, res.certificate, indent=None)
+            write_json_atomic(args.cert, certificate, indent=None)
             cert_path = args.cert
         elif not args.quiet:
             sys.stderr.write(f"exactsym: note: no certificate written: enumeration incomplete ({res.reason})\n")
@@ -62,10 +89,7 @@ def cmd_regions(args) -> int:
     if args.graph:
         from ..arrangement.graphs import write_graphs
         graphs = write_graphs(res, args.graph)
-    plot = None
-    if args.plot:
-        from ..plot import plot_regions
-        plot = plot_regions(res, args.plot)
+    plot = _plot(args, res, points) if args.plot else None
     n_facet = sum(1 for (r, h), e in res.facets.items() if e[0] == "facet" and r < e[1])
     n_farkas = sum(1 for e in res.facets.values() if e[0] == "farkas")
     obj = {"file": args.net, "architecture": list(net.architecture), "count": len(res.regions),
@@ -73,8 +97,11 @@ def cmd_regions(args) -> int:
            "facets": n_facet, "farkas": n_farkas, "time_s": round(elapsed, 4),
            "regions_per_s": round(len(res.regions) / elapsed, 1) if elapsed > 0 else None,
            "certificate": cert_path, "graph": graphs, "plot": plot,
-           "non_generic": res.non_generic[:10]}
-    dom = "R^%d" % net.n0 if box is None else f"[{box[0]}, {box[1]}]^{net.n0}"
+           "non_generic": res.non_generic[:10],
+           "slice": None if points is None else [[fmt(v) for v in p] for p in points]}
+    dom = "R^%d" % dim if box is None else f"[{box[0]}, {box[1]}]^{dim}"
+    if points is not None:
+        dom = ("the line" if dim == 1 else "the plane") + " through the slice points, u in " + dom
     lines = [f"regions      {len(res.regions)} on {dom}"
              + ("  (complete, certified)" if res.complete else "  (INCOMPLETE)"),
              f"network      {args.net}  architecture {tuple(net.architecture)}, H = {net.H}",
@@ -90,3 +117,57 @@ def cmd_regions(args) -> int:
         lines.append(f"plot         {plot}")
     emit(args, obj, "\n".join(lines))
     return EXIT_OK
+
+
+def _slice_points(args, net):
+    """The 2 or 3 exact points of ``--slice`` / ``--slice-points``, or None."""
+    from ..check.shared.slice import slice_directions
+    from ..network.io import load_points
+    from ..network.numbers import EntryError, parse_entry
+    from .common import UsageError
+    if args.slice and args.slice_points:
+        raise UsageError("give --slice or --slice-points, not both")
+    if args.slice:
+        try:
+            pts = [[parse_entry(v.strip()) for v in p.split(",")] for p in args.slice.split(";")]
+        except EntryError as e:
+            raise UsageError(f"--slice {args.slice!r}: {e}") from None
+        where = f"--slice {args.slice!r}"
+    elif args.slice_points:
+        pts = load_points(args.slice_points, n0=net.n0)
+        where = args.slice_points
+    else:
+        return None
+    if any(len(p) != net.n0 for p in pts):
+        raise UsageError(f"{where}: each point needs {net.n0} coordinates (the input dimension of {args.net})")
+    try:
+        slice_directions(pts)
+    except ValueError as e:
+        raise UsageError(f"{where}: {e}") from None
+    return pts
+
+
+def _plot(args, res, points):
+    from ..network.io import load_points
+    from ..plot import plot_regions
+    from .common import UsageError
+    window = None
+    if args.plot_window:
+        try:
+            window = tuple(float(v) for v in args.plot_window.split(","))
+        except ValueError:
+            window = ()
+        if len(window) != 4 or not (window[0] < window[1] and window[2] < window[3]):
+            raise UsageError(f"--plot-window {args.plot_window!r}: expected X0,X1,Y0,Y1 with X0<X1, Y0<Y1")
+    overlay = load_points(args.plot_points, n0=res.net.n0) if args.plot_points else None
+    heat = None if args.plot_heat is None else args.plot_heat - 1
+    if heat is not None and heat >= res.net.n_out:
+        raise UsageError(f"--plot-heat {args.plot_heat}: the network has {res.net.n_out} output(s)")
+    axes, title = None, None
+    if points is not None:
+        axes = ("$u_1$", "$u_2$") if len(points) == 3 else ("$u$",)
+        word = "complete, certified" if res.complete else "INCOMPLETE"
+        title = (f"{res.count} activation regions on the {'plane' if len(points) == 3 else 'line'} through "
+                 f"{len(points)} points ({word})\narchitecture {tuple(args.net_architecture)}")
+    return plot_regions(res, args.plot, title=title, labels=args.plot_labels, points=overlay,
+                        level=args.plot_level, heat=heat, window=window, axis_names=axes)
