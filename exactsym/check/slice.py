@@ -13,7 +13,7 @@ The checker recomputes :math:`G` from :math:`F` and the points exactly
 (:mod:`.shared.slice`), compares its SHA-256, and verifies the inner
 evidence exactly as a ``regions-complete`` certificate of :math:`G` on the
 domain. The regions of :math:`G` are the traces of the regions of
-:math:`F` on the slice (``proofs/regions-complete.md``, section "Slices").
+:math:`F` on the slice (``proofs/slices.md``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ those of :math:`F`. Every pre-activation of :math:`G` at :math:`u` equals the
 corresponding pre-activation of :math:`F` at :math:`P_0 + D u`, so the
 activation regions of :math:`G` on :math:`\mathbb{R}^k` are exactly the
 traces of the regions of :math:`F` on the slice, pattern for pattern
-(``proofs/regions-complete.md``, section "Slices"). Exact rational
+(``proofs/slices.md``). Exact rational
 arithmetic; shared by the producer and the checker. Standard library only.
 """
 
