@@ -89,8 +89,43 @@ def _series(agg, x, line, panel):
     return out
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95% by default) for a binomial proportion k / n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / den
+    return max(0.0, mid - half), min(1.0, mid + half)
+
+
+def _draw_series(ax_exact, ax_float, pts, colour, label, x_offset):
+    """Exact: proven fraction with its 95% Wilson bar, undecided as a band; float: its fraction and bar."""
+    xs = [p[0] + x_offset for p in pts]
+    proven = [p[2] / p[1] for p in pts]
+    upper = [(p[2] + p[3]) / p[1] for p in pts]
+    bars = [wilson(p[2], p[1]) for p in pts]
+    ax_exact.errorbar(xs, proven, yerr=[[v - b[0] for v, b in zip(proven, bars)],
+                                        [b[1] - v for v, b in zip(proven, bars)]],
+                      fmt="o-", color=colour, label=label, ms=4, capsize=2, lw=1.2, elinewidth=0.8)
+    if any(h > lo for h, lo in zip(upper, proven)):
+        ax_exact.fill_between(xs, proven, upper, color=colour, alpha=0.15, lw=0)
+    fl = [p[4] / p[1] for p in pts]
+    fb = [wilson(p[4], p[1]) for p in pts]
+    ax_float.errorbar(xs, fl, yerr=[[v - b[0] for v, b in zip(fl, fb)], [b[1] - v for v, b in zip(fl, fb)]],
+                      fmt="s--", color=colour, label=label, ms=4, capsize=2, lw=1.2, elinewidth=0.8)
+
+
 def plot_vs(rows, x: str, path: str, title: str | None = None) -> str:
-    """Draw full-functional-dimension fractions against ``x`` (depth, width or n0); writes a PNG."""
+    """Full-functional-dimension fractions against ``x`` (depth, width or n0), exact beside float.
+
+    Left column: the fraction of networks *proven* to reach dim_fun = D - H,
+    with a 95% Wilson interval, and a band up to the fraction not proven
+    deficient (undecided networks). Right column: the float SVD estimate on
+    the usual random batch, with its interval. The trial counts are printed
+    per panel. The format follows the suffix (``.png``, ``.pdf``, ``.svg``).
+    """
     if x not in LAYOUT:
         raise ValueError(f"x must be one of {', '.join(AXES)}")
     import matplotlib
@@ -100,31 +135,26 @@ def plot_vs(rows, x: str, path: str, title: str | None = None) -> str:
     line, panel = LAYOUT[x]
     ser = _series(aggregate(rows), x, line, panel)
     panels = sorted(ser)
-    fig, axes = plt.subplots(len(panels), 2, figsize=(9, 2.6 * len(panels) + 0.6), squeeze=False,
+    fig, axes = plt.subplots(len(panels), 2, figsize=(9, 2.6 * len(panels) + 0.8), squeeze=False,
                              sharex=True, sharey=True)
     cmap = plt.get_cmap("viridis")
-    names = {"n0": "n0", "width": "width", "depth": "depth (hidden layers)"}
+    names = {"n0": "input dimension $n_0$", "width": "hidden width", "depth": "depth (hidden layers)"}
     for i, pv in enumerate(panels):
         lines = sorted(ser[pv])
         for j, lv in enumerate(lines):
-            pts = ser[pv][lv]
-            xs = [p[0] for p in pts]
-            lo = [p[2] / p[1] for p in pts]
-            hi = [(p[2] + p[3]) / p[1] for p in pts]
-            fl = [p[4] / p[1] for p in pts]
-            c = cmap(j / max(1, len(lines) - 1) * 0.9)
-            ax = axes[i][0]
-            ax.plot(xs, lo, "o-", color=c, label=f"{line} {lv}", ms=4)
-            if any(h > l for h, l in zip(hi, lo)):
-                ax.fill_between(xs, lo, hi, color=c, alpha=0.15, lw=0)
-            axes[i][1].plot(xs, fl, "s--", color=c, label=f"{line} {lv}", ms=4)
-        axes[i][0].set_ylabel(f"{panel} = {pv}\nfraction fdim = D-H")
+            off = (j - (len(lines) - 1) / 2) * 0.06       # dodge the error bars of neighbouring lines
+            _draw_series(axes[i][0], axes[i][1], ser[pv][lv], cmap(j / max(1, len(lines) - 1) * 0.9),
+                         f"{line} {lv}", off)
+        counts = sorted({p[1] for lv in lines for p in ser[pv][lv]})
+        note = f"n = {counts[0]} per point" if len(counts) == 1 else f"n = {counts[0]}-{counts[-1]} per point"
+        axes[i][0].text(0.98, 0.95, note, transform=axes[i][0].transAxes, ha="right", va="top", fontsize=7)
+        axes[i][0].set_ylabel(f"{panel} = {pv}\nfraction with $\\dim_{{fun}} = D - H$")
         for ax in axes[i]:
             ax.set_ylim(-0.03, 1.03)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
-    axes[0][0].set_title("exact (proven; band: undecided)")
-    axes[0][1].set_title("float SVD rank (estimate)")
+    axes[0][0].set_title("exact (proven; band: undecided; bars: 95% Wilson)", fontsize=9)
+    axes[0][1].set_title("float SVD rank on a random batch (estimate)", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel(names[x])
     h, lab = axes[0][0].get_legend_handles_labels()
@@ -134,7 +164,7 @@ def plot_vs(rows, x: str, path: str, title: str | None = None) -> str:
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=200)
     plt.close(fig)
     return path
 
