@@ -242,7 +242,14 @@ def _draw_level_set(ax, result, ineqs, win, level):
             drawn = True
 
 
-def _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names):
+def _mark_slice_points(ax):
+    """In slice coordinates the defining points are P0 = (0, 0), P1 = (1, 0), P2 = (0, 1)."""
+    for name, (x, y) in (("$P_0$", (0, 0)), ("$P_1$", (1, 0)), ("$P_2$", (0, 1))):
+        ax.plot([x], [y], marker="*", ms=9, color="gold", mec="black", mew=0.6, zorder=7)
+        ax.annotate(name, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8, zorder=7)
+
+
+def _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names, slice_marks=False):
     ineqs = {r.index: [([float(v) for v in a], float(c)) for a, c in r.inequalities] for r in result.regions}
     x0, x1, y0, y1 = window or frame(result, ineqs)
     win = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
@@ -254,6 +261,8 @@ def _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names
         from fractions import Fraction
         ax.scatter([float(Fraction(p[0])) for p in points], [float(Fraction(p[1])) for p in points], s=9, c="black",
                    marker="o", linewidths=0, alpha=0.7, zorder=6, label="data points")
+    if slice_marks:
+        _mark_slice_points(ax)
     if mappable is not None:
         name = "F" if result.net.n_out == 1 else f"F_{heat + 1}"
         from mpl_toolkits.axes_grid1 import make_axes_locatable
@@ -297,14 +306,15 @@ def _plot_line(ax, result, axis_name):
 
 def plot_regions(result, path, title: str | None = None, *, labels: bool = False, points=None,
                  level: float | None = None, heat: int | None = None, window=None,
-                 axis_names=None) -> str:
+                 axis_names=None, slice_marks: bool = False) -> str:
     """Draw the regions (n0 = 2) or the graph of F (n0 = 1) to ``path`` (PNG, PDF or SVG).
 
     ``labels``: label bent hyperplanes ``l.j`` (else the legend names layers only);
     ``points``: data points to overlay; ``level``: draw the level set
     :math:`F = c` (one output) or the decision boundary (several outputs;
     any value); ``heat``: colour regions by output ``heat`` (0-based);
-    ``window``: ``(x0, x1, y0, y1)``; ``axis_names``: axis labels (for slices).
+    ``window``: ``(x0, x1, y0, y1)``; ``axis_names``: axis labels; ``slice_marks``: mark the
+    points defining a plane slice (at (0, 0), (1, 0), (0, 1) in slice coordinates).
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -316,7 +326,8 @@ def plot_regions(result, path, title: str | None = None, *, labels: bool = False
         raise ValueError(f"heat output {heat + 1} out of range 1..{net.n_out}")
     fig, ax = plt.subplots(figsize=(6.4, 5.6) if heat is None else (7.2, 5.6))
     if net.n0 == 2:
-        _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names or ("$x_1$", "$x_2$"))
+        _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names or ("$x_1$", "$x_2$"),
+                    slice_marks)
     else:
         _plot_line(ax, result, (axis_names or ("$x$",))[0])
     word = "complete, certified" if result.complete else "INCOMPLETE"

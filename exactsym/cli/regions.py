@@ -170,4 +170,5 @@ def _plot(args, res, points):
         title = (f"{res.count} activation regions on the {'plane' if len(points) == 3 else 'line'} through "
                  f"{len(points)} points ({word})\narchitecture {tuple(args.net_architecture)}")
     return plot_regions(res, args.plot, title=title, labels=args.plot_labels, points=overlay,
-                        level=args.plot_level, heat=heat, window=window, axis_names=axes)
+                        level=args.plot_level, heat=heat, window=window, axis_names=axes,
+                        slice_marks=points is not None and len(points) == 3)
