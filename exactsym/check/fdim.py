@@ -168,3 +168,5 @@ def verify_fdim_ge(cert) -> str:
 
 
 VERIFIERS = {"fdim>=r": verify_fdim_ge}
+#: top-level keys of the claim besides the common ones
+TOP_KEYS = {"fdim>=r": ("r",)}

@@ -374,3 +374,5 @@ def verify_fdim_equal(cert) -> str:
 
 
 VERIFIERS = {"regions-complete": verify_regions_complete, "fdim=r": verify_fdim_equal}
+#: top-level keys of the claims besides the common ones
+TOP_KEYS = {"fdim=r": ("r",)}
