@@ -40,7 +40,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .common import CheckFailure, integer, keys, load_network, parse_domain, rational, strict_network
-from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_kernel_vectors
+from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_search
 from .shared.mechanisms import check_hidden, transform
 from .shared.orbit import same_orbit
 
@@ -226,16 +226,16 @@ def verify_no_hidden_symmetries(cert) -> str:
                 raise CheckFailure(f"(iii) fails: rows {j} and {k} are proportional")
     vecs = flip_matrices(net, 1)
     try:
-        S = zero_one_kernel_vectors(vecs, limit_free=SEARCH_LIMIT)
+        S, how = zero_one_search(vecs, SEARCH_LIMIT)
     except OverflowError as e:
-        raise CheckFailure(f"(iv) not decided: {e}") from None
+        raise CheckFailure(f"(iv) not decided, certificate refused: {e}") from None
     if S:
         raise CheckFailure(f"(iv) fails: flip set {S[0]}")
     basis, free = rref_kernel(vecs) if vecs else ([], [])
     if kdim != len(free):
         raise CheckFailure("evidence.kernel_dimension does not match")
     return (f"shallow criterion (i)-(iv) holds: no hidden symmetries on R^{net.n0} "
-            f"(kernel dimension of c_j w_j^T: {len(free)})")
+            f"(kernel dimension of c_j w_j^T: {len(free)}; (iv) by {how})")
 
 
 def verify_locally_identifiable(cert) -> str:
