@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from .common import CheckFailure, domain_words, integer, keys, load_network, parse_domain, strict_loads
 
-__all__ = ["check_certificate", "check_file", "CheckResult", "CheckFailure", "CLAIMS", "FORMAT"]
+__all__ = ["check_certificate", "check_file", "check_json", "CheckResult", "CheckFailure", "CLAIMS", "FORMAT"]
 
 FORMAT = "exactsym-cert/1"
 #: keys a bundle's sub-claims inherit and may not carry
@@ -171,12 +171,20 @@ def check_certificate(cert) -> CheckResult:
                                                     f"{str(e)[:120]})"), ctx.sha, ctx.domain)
 
 
+def check_json(text: str, where: str = "certificate") -> CheckResult:
+    """Parse certificate text strictly (no duplicate keys, no NaN/Infinity) and verify it."""
+    try:
+        cert = strict_loads(text)
+    except (ValueError, RecursionError) as e:
+        return CheckResult(False, None, f"{where}: cannot read certificate: {str(e).splitlines()[0][:160]}")
+    return check_certificate(cert)
+
+
 def check_file(path) -> CheckResult:
-    """Load a certificate file (strict JSON: no duplicate keys, no NaN/Infinity) and verify it."""
+    """Load a certificate file (strict JSON, :func:`check_json`) and verify it."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
-        cert = strict_loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+            text = f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
         return CheckResult(False, None, f"{path}: cannot read certificate: {str(e).splitlines()[0][:160]}")
-    return check_certificate(cert)
+    return check_json(text, str(path))
