@@ -116,7 +116,7 @@ def _domain(cert, n0):
     c = copy.deepcopy(cert)
     del c["domain"]
     yield "domain missing", c
-    for bad in ("R^x", f"R^{n0 + 1}", "r^n", None, 1, {"box": ["1", "0"]}, {"box": ["-1", "1"], "x": 1},
+    for bad in ("R^x", f"R^{n0}", f"R^{n0 + 1}", "r^n", "R^n ", None, 1, {"box": ["1", "0"]}, {"box": ["-1", "1"], "x": 1},
                 {"box": ["-1"]}, {"box": [-1, 1]}, {"box": ["-1.0", "1"]}):
         yield f"domain {bad!r}", replaced(cert, ("domain",), bad)
 

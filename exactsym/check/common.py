@@ -9,7 +9,7 @@ exactly one spelling and nothing the checker does not read can ride along:
   exactly the allowed keys);
 * :func:`strict_network`: an ``exactsym-net/1`` object whose entries are all
   canonical (what :meth:`Network.to_dict` writes), then the network parser;
-* :func:`parse_domain`: ``"R^n"``/``"R^<n0>"`` or ``{"box": [lo, hi]}``.
+* :func:`parse_domain`: ``"R^n"`` or ``{"box": [lo, hi]}``.
 
 The exact mathematics the checker shares with the fast path is in
 :mod:`exactsym.check.shared` and re-exported here for the claim modules.
@@ -135,9 +135,11 @@ def load_network(cert: dict) -> Network:
 
 
 def parse_domain(dom, n0: int):
-    """``"R^n"`` or ``"R^<n0>"`` (returns None) or exactly ``{"box": [lo, hi]}`` with
-    canonical rationals ``lo < hi`` (returns ``(lo, hi)``, the cube [lo,hi]^n0)."""
-    if isinstance(dom, str) and dom in ("R^n", f"R^{n0}"):
+    """``"R^n"`` (returns None) or exactly ``{"box": [lo, hi]}`` with canonical
+    rationals ``lo < hi`` (returns ``(lo, hi)``, the cube [lo,hi]^n0). One spelling
+    each: ``"R^2"`` is not accepted for ``"R^n"`` (the bound prime of ``fdim>=r``
+    hashes the domain as written)."""
+    if dom == "R^n":
         return None
     if isinstance(dom, dict) and set(dom) == {"box"}:
         b = dom["box"]

@@ -145,7 +145,8 @@ def verify_fdim_ge(cert) -> str:
         if not isinstance(lab, list) or len(lab) != H:
             raise CheckFailure(f"evidence.labels[{i}]: expected {H} entries")
         for j, s in enumerate(lab):
-            if isinstance(s, bool) or s not in (1, -1):
+            # integer(): 1.0 == 1 in Python, but a label is a JSON integer
+            if integer(s, f"evidence.labels[{i}][{j}]") not in (1, -1):
                 raise CheckFailure(f"evidence.labels[{i}][{j}] must be 1 or -1")
         exact = labels_of(pre_activations(net, pt))
         if 0 in exact:
