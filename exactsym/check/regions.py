@@ -58,9 +58,12 @@ from .common import (
 __all__ = ["VERIFIERS", "verify_regions_evidence"]
 
 #: the keys of a regions-complete evidence object, of one region, and of fdim=r evidence
+#: (a new evidence shape adds its keys to the ``*_OPTIONAL`` tuples; any other key is rejected)
 REGIONS_KEYS = ("regions", "facets", "digest")
+REGIONS_OPTIONAL = ()
 REGION_KEYS = ("pattern", "point")
 FDIM_EQUAL_KEYS = ("regions", "decisive_points", "rows", "columns", "prime", "kernel", "digest")
+FDIM_EQUAL_OPTIONAL = ()
 
 
 def _digest(ev: dict) -> str:
@@ -137,7 +140,7 @@ class _IntNet:
 
 def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
-    keys(ev, "regions evidence", required=REGIONS_KEYS)
+    keys(ev, "regions evidence", required=REGIONS_KEYS, optional=REGIONS_OPTIONAL)
     _check_digest(ev, "regions evidence")
     n0, H = net.n0, net.H
     regs = ev.get("regions")
@@ -319,7 +322,7 @@ def verify_fdim_equal(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
     r = integer(cert.get("r"), "r", 0, net.D)
-    ev = keys(cert.get("evidence"), "fdim evidence", required=FDIM_EQUAL_KEYS)
+    ev = keys(cert.get("evidence"), "fdim evidence", required=FDIM_EQUAL_KEYS, optional=FDIM_EQUAL_OPTIONAL)
     _check_digest(ev, "fdim evidence")
     R, _, _ = verify_regions_evidence(net, box, ev.get("regions"))
     regs = ev["regions"]["regions"]
