@@ -35,6 +35,9 @@ def test_checker_runs_without_fast_path():
         certs.append(functional_dimension(a, seed=0).certificate)
     except ImportError:
         pass
+    from pathlib import Path          # every bundled certificate too, bundles included
+    ex = Path(__file__).resolve().parent.parent / "proofs" / "examples"
+    certs += [json.loads(p.read_text()) for p in sorted(ex.glob("*.cert.json"))]
     r = subprocess.run([sys.executable, "-c", BLOCKER], input=json.dumps(certs), capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -15,8 +15,10 @@ def test_certify_flip_hidden_symmetry(run_cli, tmp_path):
     assert code == 0 and obj["verdict"] == "hidden-symmetry"
     assert obj["mechanisms"][0]["mechanism"] == 6 and obj["bound"] == 5
     code, out, _ = run_cli("check", cert, "--json")
+    sha = json.loads(cert.read_text())["network_sha256"]
     assert code == 0 and json.loads(out) == {"valid": True, "claim": "hidden-symmetry",
-                                             "reason": json.loads(out)["reason"], "file": str(cert)}
+                                             "reason": json.loads(out)["reason"], "file": str(cert),
+                                             "network_sha256": sha, "domain": "R^1"}
     code, out, _ = run_cli("certify", FLIP)
     assert code == 0 and out.startswith("verdict      hidden-symmetry") and "proven" in out
 

@@ -7,6 +7,8 @@ widths and the same depth stacks their hidden layers side by side
 cells of the common refinement of the two region sets, and on each cell
 both networks are affine. ``proofs/equivalence.md`` proves both claims.
 
+Evidence has exactly the keys listed (``values`` optional), networks are parsed strictly.
+
 ``not-equivalent``: evidence ``{"network2": net, "network2_sha256": sha, "point": [...], "values": [[...], [...]]}``;
 the checker evaluates both networks exactly at the point.
 
@@ -38,24 +40,28 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..network.model import Network, NetworkError
-from .common import CheckFailure, affine_forms, load_network, parse_domain, rational_vector
+from ..network.model import Network
+from .common import CheckFailure, affine_forms, keys, load_network, parse_domain, rational_vector, strict_network
 from .shared.difference import difference_network, reduce_network
 
 __all__ = ["VERIFIERS"]
 
 
+#: evidence keys of ``equivalent`` besides network2 and its hash, per method
+METHOD_KEYS = {"line": ("breakpoints",), "refinement": ("regions",), "orbit": (), "affine": ()}
+
+
 def _network2(cert) -> Network:
-    try:
-        net = Network.from_dict(cert["evidence"].get("network2"))
-    except NetworkError as e:
-        raise CheckFailure(f"network2: {e}") from None
-    if cert["evidence"].get("network2_sha256") != net.sha256():
+    ev = cert["evidence"]
+    net = strict_network(ev.get("network2"), "evidence.network2")
+    sha = ev.get("network2_sha256")
+    if not isinstance(sha, str) or sha != net.sha256():
         raise CheckFailure("network2_sha256 does not match network2")
     return net
 
 
 def verify_not_equivalent(cert) -> str:
+    keys(cert["evidence"], "evidence", required=("network2", "network2_sha256", "point"), optional=("values",))
     a = load_network(cert)
     b = _network2(cert)
     if a.n0 != b.n0 or a.n_out != b.n_out:
@@ -67,8 +73,10 @@ def verify_not_equivalent(cert) -> str:
     fa, fb = a.forward(x), b.forward(x)
     if fa == fb:
         raise CheckFailure("both networks agree at the given point")
-    vals = cert["evidence"].get("values")
-    if vals is not None:
+    if "values" in cert["evidence"]:
+        vals = cert["evidence"]["values"]
+        if not isinstance(vals, list) or len(vals) != 2:
+            raise CheckFailure("evidence.values must list the two output vectors")
         if [rational_vector(v, a.n_out, "evidence.values") for v in vals] != [fa, fb]:
             raise CheckFailure("evidence.values are not the exact outputs")
     return "the networks differ at the given rational point"
@@ -87,6 +95,11 @@ def _piece_ok(forms, pattern, lo, hi, x_mid) -> None:
 
 
 def verify_equivalent(cert) -> str:
+    ev = cert["evidence"]
+    method = ev.get("method") if isinstance(ev, dict) else None
+    if method not in METHOD_KEYS:
+        raise CheckFailure(f"unknown method {str(method)[:40]!r}")
+    keys(ev, "evidence", required=("network2", "network2_sha256", "method") + METHOD_KEYS[method])
     a = load_network(cert)
     b = _network2(cert)
     try:

@@ -39,6 +39,7 @@ from .common import (
     CheckFailure,
     integer,
     is_prime,
+    keys,
     jacobian_rows,
     labels_of,
     load_network,
@@ -49,6 +50,9 @@ from .common import (
 from .shared.primes import bound_prime
 
 __all__ = ["verify_fdim_ge", "VERIFIERS"]
+
+#: the keys of the evidence object (exactly these)
+EVIDENCE_KEYS = ("prime", "points", "labels", "rows", "columns")
 
 
 def det_nonzero_packed(M: list, p: int) -> bool:
@@ -102,9 +106,7 @@ def verify_fdim_ge(cert) -> str:
     net = load_network(cert)
     if cert.get("domain") not in ("R^n", f"R^{net.n0}"):
         raise CheckFailure(f"fdim>=r: unsupported domain {cert.get('domain')!r}")
-    ev = cert.get("evidence")
-    if not isinstance(ev, dict):
-        raise CheckFailure("evidence is missing or not an object")
+    ev = keys(cert.get("evidence"), "evidence", required=EVIDENCE_KEYS)
     P = integer(ev.get("prime"), "evidence.prime", lo=2)
     if not is_prime(P):
         raise CheckFailure(f"evidence.prime {P} is not prime")
@@ -143,7 +145,8 @@ def verify_fdim_ge(cert) -> str:
         if not isinstance(lab, list) or len(lab) != H:
             raise CheckFailure(f"evidence.labels[{i}]: expected {H} entries")
         for j, s in enumerate(lab):
-            if isinstance(s, bool) or s not in (1, -1):
+            # integer(): 1.0 == 1 in Python, but a label is a JSON integer
+            if integer(s, f"evidence.labels[{i}][{j}]") not in (1, -1):
                 raise CheckFailure(f"evidence.labels[{i}][{j}] must be 1 or -1")
         exact = labels_of(pre_activations(net, pt))
         if 0 in exact:
@@ -168,3 +171,5 @@ def verify_fdim_ge(cert) -> str:
 
 
 VERIFIERS = {"fdim>=r": verify_fdim_ge}
+#: top-level keys of the claim besides the common ones
+TOP_KEYS = {"fdim>=r": ("r",)}

@@ -42,10 +42,12 @@ from fractions import Fraction
 from .common import (
     CheckFailure,
     det_nonzero_mod_p,
+    domain_words,
     in_domain_strict,
     integer,
     is_prime,
     jacobian_rows,
+    keys,
     load_network,
     parse_domain,
     rational,
@@ -54,6 +56,14 @@ from .common import (
 )
 
 __all__ = ["VERIFIERS", "verify_regions_evidence"]
+
+#: the keys of a regions-complete evidence object, of one region, and of fdim=r evidence
+#: (a new evidence shape adds its keys to the ``*_OPTIONAL`` tuples; any other key is rejected)
+REGIONS_KEYS = ("regions", "facets", "digest")
+REGIONS_OPTIONAL = ()
+REGION_KEYS = ("pattern", "point")
+FDIM_EQUAL_KEYS = ("regions", "decisive_points", "rows", "columns", "prime", "kernel", "digest")
+FDIM_EQUAL_OPTIONAL = ()
 
 
 def _digest(ev: dict) -> str:
@@ -130,6 +140,7 @@ class _IntNet:
 
 def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
+    keys(ev, "regions evidence", required=REGIONS_KEYS, optional=REGIONS_OPTIONAL)
     _check_digest(ev, "regions evidence")
     n0, H = net.n0, net.H
     regs = ev.get("regions")
@@ -142,8 +153,7 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     patterns = []
     seen = {}
     for r, reg in enumerate(regs):
-        if not isinstance(reg, dict):
-            raise CheckFailure(f"regions[{r}] is not an object")
+        keys(reg, f"regions[{r}]", required=REGION_KEYS)
         pat = reg.get("pattern")
         if not isinstance(pat, list) or len(pat) != H:
             raise CheckFailure(f"regions[{r}].pattern must list {H} signs")
@@ -272,15 +282,11 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     return R, n_facet, n_farkas
 
 
-def _domain_word(box):
-    return "R^n" if box is None else f"[{box[0]}, {box[1]}]^n"
-
-
 def verify_regions_complete(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
     R, nf, nk = verify_regions_evidence(net, box, cert.get("evidence"))
-    return (f"exactly {R} activation regions on {_domain_word(box)}: {nf} facet witnesses, "
+    return (f"exactly {R} activation regions on {domain_words(box, net.n0)}: {nf} facet witnesses, "
             f"{nk} Farkas certificates, every (region, neuron) pair covered once")
 
 
@@ -316,7 +322,7 @@ def verify_fdim_equal(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
     r = integer(cert.get("r"), "r", 0, net.D)
-    ev = cert.get("evidence")
+    ev = keys(cert.get("evidence"), "fdim evidence", required=FDIM_EQUAL_KEYS, optional=FDIM_EQUAL_OPTIONAL)
     _check_digest(ev, "fdim evidence")
     R, _, _ = verify_regions_evidence(net, box, ev.get("regions"))
     regs = ev["regions"]["regions"]
@@ -374,3 +380,5 @@ def verify_fdim_equal(cert) -> str:
 
 
 VERIFIERS = {"regions-complete": verify_regions_complete, "fdim=r": verify_fdim_equal}
+#: top-level keys of the claims besides the common ones
+TOP_KEYS = {"fdim=r": ("r",)}

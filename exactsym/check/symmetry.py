@@ -3,21 +3,24 @@ r"""Trusted verifiers for the symmetry claims. Standard library only.
 Claims (SPEC section 3; proofs in ``proofs/``):
 
 ``hidden-symmetry``
-    evidence ``{"mechanism": k, "params": {...}, "theta_prime": net,
-    "stability": {...}}``. The checker re-derives theta' from theta with the
+    evidence exactly ``{"mechanism": k, "params": {...}, "theta_prime": net}``
+    plus ``"stability": {...}`` for mechanisms 2, 3, 4 and 7 (only those);
+    ``params`` has exactly the keys of :data:`PARAMS` for its mechanism. The checker re-derives theta' from theta with the
     mechanism's transform (:func:`transform`), checks the mechanism's
     hypotheses exactly, compares with ``theta_prime``, and checks that theta'
     is not in ``G . theta`` (:func:`exactsym.symmetry.same_orbit`, exact).
     ``proofs/mechanisms.md`` proves ``F_theta' = F_theta`` under those
     hypotheses.
 ``no-hidden-symmetries``
-    evidence ``{"criterion": "shallow", "kernel": [...], "free": [...]}`` for
+    evidence exactly ``{"criterion": "shallow", "kernel_dimension": k}`` for
     a depth-2 network on R^n0: conditions (i)-(iv) of the shallow criterion
     (``proofs/shallow-criterion.md``) are re-checked exactly; (iv) from the
-    kernel of the matrices ``c_j w_j^T`` (recomputed here) by enumerating
-    the 0/1 vectors of the kernel over its free coordinates.
+    flip vectors ``c_j w_j^T`` (recomputed here) by
+    :func:`exactsym.check.shared.flips.zero_one_kernel_vectors` (sign test,
+    then a bounded exact search; past its documented limit the checker
+    refuses). ``k`` must equal the dimension of their kernel.
 ``locally-identifiable``
-    evidence ``{"fdim": <a fdim>=r certificate's evidence>}`` with
+    evidence exactly ``{"fdim": <a fdim>=r certificate's evidence>}`` with
     ``r = D - H``, plus every hidden incoming row nonzero
     (``proofs/local-identifiability.md``).
 ``equivalent`` / ``not-equivalent``
@@ -36,16 +39,49 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..network.model import Network, NetworkError
-from .common import CheckFailure, integer, load_network, parse_domain, rational
-from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_kernel_vectors
+from .common import CheckFailure, integer, keys, load_network, parse_domain, rational, strict_network
+from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_search
 from .shared.mechanisms import check_hidden, transform
 from .shared.orbit import same_orbit
 
 __all__ = ["VERIFIERS"]
 
 Q0 = Fraction(0)
-#: largest kernel dimension of the c_j w_j^T for which (iv) is decided (2^k subsets)
+
+#: the keys of ``params`` for each mechanism (one tuple per accepted variant)
+PARAMS = {
+    1: [("layer", "neuron", "row")],
+    2: [("layer", "neuron", "column")],
+    3: [("layer", "neuron", "delta")],
+    4: [("layer", "neuron", "delta"), ("layer", "neuron", "column")],
+    5: [("layer", "j", "k", "lambda", "t"), ("layer", "j", "k", "lambda", "delta")],
+    6: [("layer", "set")],
+    7: [("layer", "i", "j", "eps")],
+}
+#: mechanisms whose hypotheses need a stability proof (``evidence.stability``)
+NEEDS_STABILITY = {2, 3, 4, 7}
+#: the keys of each kind of stability evidence
+STABILITY = {"zero-row": ("kind",), "box-corners": ("kind",), "regions": ("kind", "regions")}
+
+
+def _check_evidence_keys(ev) -> tuple[int, dict]:
+    """The hidden-symmetry evidence has exactly the keys its mechanism reads."""
+    mech = integer(ev.get("mechanism") if isinstance(ev, dict) else None, "evidence.mechanism", 1, 7)
+    stab = ("stability",) if mech in NEEDS_STABILITY else ()
+    keys(ev, "evidence", required=("mechanism", "params", "theta_prime") + stab)
+    p = ev["params"]
+    if not isinstance(p, dict) or tuple(sorted(p)) not in [tuple(sorted(v)) for v in PARAMS[mech]]:
+        raise CheckFailure(f"evidence.params of mechanism {mech} must have exactly the keys "
+                           + " or ".join(str(list(v)) for v in PARAMS[mech]))
+    if mech == 5 and ("t" in p) != (rational(p["lambda"], "params.lambda") > 0):
+        raise CheckFailure("mechanism 5 takes 't' when lambda > 0 and 'delta' when lambda < 0")
+    if stab:
+        st = ev["stability"]
+        kind = st.get("kind") if isinstance(st, dict) else None
+        if kind not in STABILITY:
+            raise CheckFailure(f"unknown stability evidence {str(kind)[:40]!r}")
+        keys(st, "evidence.stability", required=STABILITY[kind])
+    return mech, p
 
 
 def _check_hypotheses(net, mech, p, cert) -> str:
@@ -148,16 +184,10 @@ def _stable(net, cert, l, j, sign, mech) -> None:
 def verify_hidden_symmetry(cert) -> str:
     net = load_network(cert)
     ev = cert["evidence"]
-    mech = integer(ev.get("mechanism"), "evidence.mechanism", 1, 8)
-    p = ev.get("params")
-    if not isinstance(p, dict):
-        raise CheckFailure("evidence.params is not an object")
+    mech, p = _check_evidence_keys(ev)
     why = _check_hypotheses(net, mech, p, cert)
     tp = transform(net, mech, p)
-    try:
-        given = Network.from_dict(ev.get("theta_prime"))
-    except NetworkError as e:
-        raise CheckFailure(f"theta_prime: {e}") from None
+    given = strict_network(ev["theta_prime"], "evidence.theta_prime")
     if given != tp:
         raise CheckFailure("theta_prime is not the mechanism's transform of theta")
     try:
@@ -171,9 +201,10 @@ def verify_hidden_symmetry(cert) -> str:
 
 def verify_no_hidden_symmetries(cert) -> str:
     net = load_network(cert)
-    ev = cert["evidence"]
-    if ev.get("criterion") != "shallow":
-        raise CheckFailure(f"unknown criterion {ev.get('criterion')!r}")
+    ev = keys(cert["evidence"], "evidence", required=("criterion", "kernel_dimension"))
+    if ev["criterion"] != "shallow":
+        raise CheckFailure(f"unknown criterion {str(ev['criterion'])[:40]!r}")
+    kdim = integer(ev["kernel_dimension"], "evidence.kernel_dimension", lo=0)
     if net.depth != 2:
         raise CheckFailure("the shallow criterion needs depth d = 2")
     if parse_domain(cert.get("domain"), net.n0) is not None:
@@ -195,16 +226,16 @@ def verify_no_hidden_symmetries(cert) -> str:
                 raise CheckFailure(f"(iii) fails: rows {j} and {k} are proportional")
     vecs = flip_matrices(net, 1)
     try:
-        S = zero_one_kernel_vectors(vecs, limit_free=SEARCH_LIMIT)
+        S, how = zero_one_search(vecs, SEARCH_LIMIT)
     except OverflowError as e:
-        raise CheckFailure(f"(iv) not decided: {e}") from None
+        raise CheckFailure(f"(iv) not decided, certificate refused: {e}") from None
     if S:
         raise CheckFailure(f"(iv) fails: flip set {S[0]}")
     basis, free = rref_kernel(vecs) if vecs else ([], [])
-    if ev.get("kernel_dimension") != len(free):
+    if kdim != len(free):
         raise CheckFailure("evidence.kernel_dimension does not match")
     return (f"shallow criterion (i)-(iv) holds: no hidden symmetries on R^{net.n0} "
-            f"(kernel dimension of c_j w_j^T: {len(free)})")
+            f"(kernel dimension of c_j w_j^T: {len(free)}; (iv) by {how})")
 
 
 def verify_locally_identifiable(cert) -> str:
@@ -213,7 +244,7 @@ def verify_locally_identifiable(cert) -> str:
         W, b = net.layers[l - 1]
         if not any(W[j]) and b[j] == 0:
             raise CheckFailure(f"hidden neuron ({l},{j}) has a zero incoming row")
-    ev = cert["evidence"]
+    ev = keys(cert["evidence"], "evidence", required=("fdim",))
     sub = {"format": cert["format"], "claim": "fdim>=r", "r": net.bound, "network": cert["network"],
            "network_sha256": cert["network_sha256"], "domain": cert.get("domain"),
            "evidence": ev.get("fdim")}

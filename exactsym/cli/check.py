@@ -12,10 +12,10 @@ def add_arguments(sp) -> None:
 
 
 def cmd_check(args) -> int:
-    from ..check import check_certificate
+    from ..check import check_file
     from ..network.io import load_json
-    cert = load_json(args.cert)
-    res = check_certificate(cert)
+    load_json(args.cert)           # unreadable or not JSON at all: one line, exit 2
+    res = check_file(args.cert)    # strict JSON (duplicate keys are a forgery): INVALID
     obj = res.to_dict()
     obj["file"] = args.cert
     emit(args, obj, f"{'VALID' if res.valid else 'INVALID'}  {res.claim}: {res.reason}")

@@ -7,10 +7,12 @@ affine forms of every neuron on a region.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
+from math import gcd
 
 from ...network.model import Network
-from ...network.numbers import EntryError, parse_entry
+from ...network.numbers import parse_entry
 
 __all__ = ["CheckFailure", "rational", "is_prime", "residue", "pre_activations", "labels_of",
            "jacobian_rows", "jacobian_row", "det_nonzero_mod_p", "affine_forms"]
@@ -20,14 +22,52 @@ class CheckFailure(Exception):
     """The certificate is not valid; the message says why (one line)."""
 
 
+#: a canonical rational: ASCII digits, optional '-', no leading zeros, denominator > 1
+_CANONICAL = re.compile(r"(-?)(0|[1-9][0-9]*)(?:/([1-9][0-9]*))?")
+#: longest numerator or denominator (decimal digits) a certificate may carry
+MAX_DIGITS = 4000
+
+
 def rational(v, where: str) -> Fraction:
-    """Parse a certificate entry; only ``"p/q"``/integer strings and JSON ints are allowed."""
-    if isinstance(v, float):
-        raise CheckFailure(f"{where}: floats are not allowed in certificates")
-    try:
-        return parse_entry(v)
-    except EntryError as e:
-        raise CheckFailure(f"{where}: {e}") from None
+    """Parse a certificate rational: only the canonical ASCII strings ``"p/q"`` and ``"p"``.
+
+    Canonical means what :func:`exactsym.network.numbers.fmt` writes: ``p`` has
+    no leading zeros and no ``+``, ``-0`` is excluded, ``q > 1`` and
+    ``gcd(p, q) = 1``; no spaces, no Unicode digits (which ``int()``
+    accepts), no decimals or exponents, no JSON numbers. Each rational then
+    has exactly one spelling, so no number in a certificate can be rewritten
+    without changing its value. ``Fraction`` objects (never produced by JSON)
+    pass unchanged, for the fast path's own calls of the shared transforms.
+    """
+    if isinstance(v, Fraction):
+        return v
+    if not isinstance(v, str):
+        raise CheckFailure(f"{where}: {_kind(v)} is not a rational string \"p/q\" or \"p\"")
+    m = _CANONICAL.fullmatch(v) if len(v) <= 2 * MAX_DIGITS + 2 else None
+    if m is None:
+        raise CheckFailure(f"{where}: {_short(v)} is not a canonical rational \"p/q\" or \"p\"")
+    sign, p, q = m.groups()
+    if len(p) > MAX_DIGITS or (q and len(q) > MAX_DIGITS):
+        raise CheckFailure(f"{where}: {_short(v)} has too many digits")
+    num, den = int(p), int(q) if q else 1
+    if sign and num == 0:
+        raise CheckFailure(f"{where}: \"-0\" is not canonical (write \"0\")")
+    if q and (den == 1 or gcd(num, den) != 1):
+        raise CheckFailure(f"{where}: {_short(v)} is not in lowest terms with denominator > 1")
+    return Fraction(-num if sign else num, den)
+
+
+def _kind(v) -> str:
+    if isinstance(v, bool):
+        return f"boolean {str(v).lower()}"
+    if isinstance(v, (int, float)):
+        return f"JSON number {_short(v)}"
+    return type(v).__name__ if not isinstance(v, (list, dict)) else ("a list" if isinstance(v, list) else "an object")
+
+
+def _short(v) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
 
 
 def is_prime(n: int) -> bool:

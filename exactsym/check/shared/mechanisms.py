@@ -26,9 +26,10 @@ def _net(net, L):
 
 
 def check_hidden(net, l, j=None):
-    if not (isinstance(l, int) and 1 <= l < net.depth):
+    # bool is an int in Python: a certificate's ``true`` must not name neuron 1
+    if isinstance(l, bool) or not (isinstance(l, int) and 1 <= l < net.depth):
         raise CheckFailure(f"layer {l!r} is not a hidden layer")
-    if j is not None and not (isinstance(j, int) and 0 <= j < net.architecture[l]):
+    if j is not None and (isinstance(j, bool) or not (isinstance(j, int) and 0 <= j < net.architecture[l])):
         raise CheckFailure(f"neuron {j!r} out of range in layer {l}")
 
 
