@@ -286,8 +286,9 @@ def read_rows(path) -> list[dict]:
         rows = []
         for row in r:
             if None in row or any(v is None for v in row.values()):
-                raise SweepFileError(f"{path}: line {r.line_num}: a row with {len(row) - (None in row)} "
-                                     f"cells where the header has {len(r.fieldnames)}")
+                n = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None, []))
+                raise SweepFileError(f"{path}: line {r.line_num}: a row with {n} cells where the header "
+                                     f"has {len(r.fieldnames)}")
             rows.append(row)
         return rows
 
