@@ -249,3 +249,25 @@ def test_item16_entries_are_fractions_not_floats(tmp_path):
     from exactsym import load_network
     p = write(tmp_path, net_obj(first="1e400"))
     assert load_network(p).layers[0][0][0][0] == Fraction(10**400)
+
+
+@pytest.mark.parametrize("cmd", ["fdim", "certify"])
+def test_item13_n_points_cap(tmp_path, run_cli, cmd):
+    from exactsym.network.io import MAX_POINTS
+    assert_bad(run_cli, tmp_path, [cmd, SMALL, "--n-points", MAX_POINTS + 1], ["--n-points"], [str(MAX_POINTS)])
+
+
+def test_item16_reproduce_api_refuses_escaping_prefix(tmp_path):
+    from exactsym.experiments.reproduce import reproduce
+    for prefix in ("../x", "a/b", ""):
+        with pytest.raises(ValueError, match="prefix"):
+            reproduce(str(tmp_path / "none.csv"), str(tmp_path), prefix=prefix)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("cmd", ["info", "canon", "certify", "fdim", "regions"])
+@pytest.mark.parametrize("entry", ["0." + "3" * 8000, "3" * 8000, "1/" + "7" * 8000])
+def test_item12_8000_digit_entries_refused_in_one_line(tmp_path, run_cli, cmd, entry):
+    """Past MAX_DIGITS (4000) digits an entry is refused while parsing, by every subcommand."""
+    p = write(tmp_path, net_obj(first=entry))
+    assert_bad(run_cli, tmp_path, [cmd, p], [str(p)], ["absurdly"])

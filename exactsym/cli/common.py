@@ -213,6 +213,7 @@ def check_paths(args) -> None:
     Outputs must be writable files (or folders) that are neither an input nor another
     output; raises :class:`UsageError` (exit 2, one line) naming the path.
     """
+    _check_counts(args)
     ins, outs, dirs = PATHS.get(getattr(args, "command", None), ((), (), ()))
     inputs = [(n, getattr(args, n, None)) for n in ins]
     inputs = [(n, p) for n, p in inputs if p]
@@ -237,6 +238,14 @@ def check_paths(args) -> None:
                     ("_vs_depth.png", "_vs_width.png", "_vs_n0.png", "_float_disagreements.md",
                      "_float_disagreements.csv")]
     _check_distinct(inputs, written)
+
+
+def _check_counts(args) -> None:
+    """``--n-points`` has the cap of a point file (:data:`~exactsym.network.io.MAX_POINTS`)."""
+    from ..network.io import MAX_POINTS
+    n = getattr(args, "n_points", None)
+    if isinstance(n, int) and n > MAX_POINTS:
+        raise UsageError(f"--n-points {n}: more than the limit {MAX_POINTS} (MAX_POINTS)")
 
 
 def _check_distinct(inputs, written) -> None:

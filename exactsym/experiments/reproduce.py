@@ -216,6 +216,8 @@ def write_disagreements(rows, md_path: str | None = None, csv_path: str | None =
 
 def reproduce(csv_path: str, outdir: str, prefix: str = "fdim") -> dict:
     """All figures and the disagreement table for one sweep CSV; returns the paths written."""
+    if not prefix or "/" in prefix or os.sep in prefix or ".." in prefix:
+        raise ValueError(f"prefix {prefix!r}: must be a plain file-name prefix (no '/', no '..')")
     rows = load_results(csv_path)
     if not rows:
         raise ValueError(f"{csv_path}: no rows")

@@ -3,11 +3,13 @@
 Formats (SPEC section 8):
 
 * ``exactsym-net/1`` JSON (the native format);
-* ``.npz`` archives holding ``W0, b0, W1, b1, ...`` (loaded with
-  ``allow_pickle=False``); float arrays convert to their exact binary values;
-* PyTorch files: an ``nn.Sequential`` of ``Linear``/``ReLU`` or its
-  ``state_dict``, loaded with ``torch.load(weights_only=True)`` so that no
-  arbitrary object is ever unpickled (torch is optional);
+* ``.npz`` archives holding ``W0, b0, W1, b1, ...``, read by :mod:`.npzfile`
+  (sizes checked against ``MAX_NPZ_BYTES`` before anything is inflated, no
+  object arrays); float arrays convert to their exact binary values;
+* PyTorch (zip) files: an ``nn.Sequential`` of ``Linear``/``ReLU`` or a
+  ``state_dict``, read by :mod:`.torchfile` *without torch*, through an
+  unpickler that admits only an allowlist of globals, so no arbitrary object
+  is ever unpickled; a state_dict keeps its own key order;
 * ``exactsym-points/1`` JSON or CSV point sets.
 
 Every failure raises :class:`InputError`, whose message names the file and
