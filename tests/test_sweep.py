@@ -243,3 +243,114 @@ def test_progress_bar_only_when_enabled():
     p.update(4)
     p.close()
     assert buf.getvalue() == ""
+
+
+# ---- issue 10 item 15: cut rows, locks, malformed CSV cells ----------------------------
+
+SMALL_SWEEP = dict(n0s=[1], widths=[2], depths=[1, 2], trials=2, max_regions=50, region_time=5.0, certify=False)
+
+
+@pytest.mark.parametrize("cut", [1, 7, 20, -3])
+def test_item15_cut_row_is_dropped_and_its_trial_resumed(tmp_path, cut):
+    """A run killed mid-row leaves a last line without newline: the resume cuts it, recomputes
+    that trial, and the CSV equals the uninterrupted one."""
+    from exactsym.experiments.sweep import drop_partial_row
+    full = tmp_path / "full.csv"
+    sweep(SweepConfig(**SMALL_SWEEP), str(full))
+    text = full.read_bytes()
+    lines = text.split(b"\r\n")
+    assert lines[-1] == b"" and len(lines) == 2 + 4
+    last = lines[-2]
+    cut_at = cut if cut > 0 else len(last) + cut
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\r\n".join(lines[:-2]) + b"\r\n" + last[:cut_at])
+    s = sweep(SweepConfig(**SMALL_SWEEP), str(broken))
+    assert s.new == 1 and s.rows == 4
+    assert _stable(read_rows(broken)) == _stable(read_rows(full))
+    assert drop_partial_row(str(broken)) is False        # the result ends with a newline
+
+
+def test_item15_malformed_row_in_the_middle_is_refused(tmp_path, run_cli):
+    from badinput import assert_bad
+    full = tmp_path / "r.csv"
+    sweep(SweepConfig(**SMALL_SWEEP), str(full))
+    lines = full.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].split(",", 3)[0] + ",1\r\n"     # a row with 2 cells
+    full.write_text("".join(lines))
+    argv = ["sweep", "--n0", "1", "--widths", "2", "--depths", "1,2", "--trials", "2", "--max-regions", "50",
+            "--no-certify", "--workers", "1", "-o", full]
+    assert_bad(run_cli, tmp_path, argv, [str(full)], ["line 3"])
+
+
+def _hold_lock(path):
+    """A subprocess that holds the sweep lock of ``path`` until killed."""
+    import subprocess
+    import sys
+    code = ("import sys, time\nfrom exactsym.experiments.sweep import SweepLock\n"
+            f"l = SweepLock({str(path)!r}).__enter__()\nprint('locked', flush=True)\ntime.sleep(60)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(__import__("sys").path)})
+    assert p.stdout.readline().strip() == "locked"
+    return p
+
+
+def test_item15_second_sweep_on_one_csv_is_refused(tmp_path, run_cli):
+    from badinput import assert_bad
+    out = tmp_path / "r.csv"
+    argv = ["sweep", "--n0", "1", "--widths", "2", "--depths", "1", "--trials", "1", "--max-regions", "50",
+            "--no-certify", "--workers", "1", "-o", out]
+    holder = _hold_lock(out)
+    try:
+        line = assert_bad(run_cli, tmp_path, argv, [str(out)], ["another sweep", f"pid {holder.pid}"])
+    finally:
+        holder.kill()
+        holder.wait()
+    # the killed holder's lock file stays behind (stale, with its pid): the kernel dropped the
+    # flock with the process, so the next sweep runs, and removes the lock file when done
+    assert (tmp_path / "r.csv.lock").read_text().strip() == str(holder.pid)
+    code, so, se = run_cli(*argv, "--quiet")
+    assert code == 0, se
+    assert sorted(os.listdir(tmp_path)) == ["r.csv"] and len(read_rows(out)) == 1
+
+
+def test_item15_concurrent_sweeps_lose_no_rows(tmp_path):
+    """Two sweeps started together on one CSV: one runs, the other is refused; no row is lost."""
+    import subprocess
+    import sys
+    out = tmp_path / "r.csv"
+    argv = [sys.executable, "-m", "exactsym", "sweep", "--n0", "1", "--widths", "2", "--depths", "1,2",
+            "--trials", "3", "--max-regions", "50", "--no-certify", "--workers", "1", "--quiet", "-o", str(out)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    res = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(c for c, _ in res)
+    assert codes in ([0, 0], [0, 2]), res                # [0, 0]: the second started after the first ended
+    assert all("another sweep" in e for c, e in res if c == 2)
+    rows = read_rows(out)
+    assert len(rows) == 6 and len({tuple(r[k] for k in KEY) for r in rows}) == 6
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("width", "2.5", "not an integer"),
+    ("width", "", "not an integer"),
+    ("trial", "x", "not an integer"),
+    ("depth", "0", "out of range"),
+    ("full", "yes", "not true, false or empty"),
+    ("float_full", "1", "not true, false or empty"),
+    ("fdim", "３", "not an integer"),
+    ("D", "1e3", "not an integer"),
+])
+def test_item15_reproduce_rejects_malformed_cells(tmp_path, run_cli, column, value, words):
+    pytest.importorskip("matplotlib")
+    from badinput import assert_bad
+    src = tmp_path / "r.csv"
+    sweep(SweepConfig(**SMALL_SWEEP), str(src))
+    rows = read_rows(src)
+    rows[2][column] = value
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    assert_bad(run_cli, tmp_path, ["reproduce", src, "-o", tmp_path / "figs"], [str(src)],
+               ["row 3", f"line 4", repr(column), words])

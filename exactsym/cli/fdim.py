@@ -7,11 +7,10 @@ Bad input raises :class:`exactsym.io.InputError` (exit 2 in the CLI).
 
 from __future__ import annotations
 
-import json
 import sys
 
-from ..network.io import InputError, load_network, load_points, write_json_atomic
-from .common import net_arg, positive_int
+from ..network.io import InputError, load_points
+from .common import emit, load, net_arg, positive_int, write_cert
 
 __all__ = ["add_arguments", "cmd_fdim"]
 
@@ -30,7 +29,7 @@ def add_arguments(sp) -> None:
 
 def cmd_fdim(args) -> int:
     from ..rank.fdim import float_rank, functional_dimension
-    net = load_network(args.net, denominator=getattr(args, "denominator", None))
+    net = load(args, args.net)
     points = None
     if getattr(args, "points", None):
         points = load_points(args.points, n0=net.n0)
@@ -54,17 +53,14 @@ def cmd_fdim(args) -> int:
         obj["kernel_outside_scaling"] = None if res.kernel_extra is None else len(res.kernel_extra)
     cert_path = getattr(args, "cert", None)
     if cert_path:
-        write_json_atomic(cert_path, res.certificate, indent=None)
+        write_cert(args, res.certificate)
         obj["certificate"] = cert_path
     if not getattr(args, "quiet", False):
         if res.rejected:
             sys.stderr.write(f"exactsym: note: {len(res.rejected)} point(s) on a bent hyperplane "
                              f"rejected (not used)\n")
-        if getattr(args, "denominator", None):
-            sys.stderr.write(f"exactsym: note: {args.net}: entries rounded to multiples of "
-                             f"1/{args.denominator}\n")
     if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(obj) + "\n")
+        emit(args, obj, None)
         return 0
     lines = [f"network      {args.net}  architecture {tuple(net.architecture)}",
              f"D = {res.D}, H = {res.H}, bound D - H = {res.bound}",
@@ -86,5 +82,5 @@ def cmd_fdim(args) -> int:
                      + ("" if not res.exact else "  agrees" if fr == res.rank else "  WRONG"))
     if cert_path:
         lines.append(f"certificate  {cert_path}  (re-check: exactsym check {cert_path})")
-    sys.stdout.write("\n".join(lines) + "\n")
+    emit(args, obj, "\n".join(lines))
     return 0

@@ -18,7 +18,7 @@ import sys
 from importlib import import_module
 
 from .. import __version__
-from .common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, InputError, Parser, UsageError, emit
+from .common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, InputError, Parser, UsageError, check_paths, emit
 
 __all__ = ["main", "entry", "build_parser", "SUBCOMMANDS"]
 
@@ -88,6 +88,7 @@ def main(argv=None) -> int:
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)
             return EXIT_BAD_INPUT
+        check_paths(args)  # every output path is valid and no input is overwritten, before any work
         return args.func(args)
     except (InputError, UsageError) as e:
         msg = str(e).splitlines()[0]

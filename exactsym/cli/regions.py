@@ -57,9 +57,8 @@ def add_arguments(sp) -> None:
 
 def cmd_regions(args) -> int:
     from ..arrangement import domain_json, regions
-    from ..network.io import write_json_atomic
     from ..network.numbers import fmt
-    from .common import EXIT_OK, UsageError, emit, load, parse_box
+    from .common import EXIT_OK, UsageError, emit, load, parse_box, write_cert
     net = load(args, args.net)
     box = parse_box(args.box)
     points = _slice_points(args, net)
@@ -81,7 +80,7 @@ def cmd_regions(args) -> int:
     cert_path = None
     if args.cert:
         if res.complete:
-            write_json_atomic(args.cert, certificate, indent=None)
+            write_cert(args, certificate)
             cert_path = args.cert
         elif not args.quiet:
             sys.stderr.write(f"exactsym: note: no certificate written: enumeration incomplete ({res.reason})\n")

@@ -30,8 +30,19 @@ AXES = ("depth", "width", "n0")
 LAYOUT = {"depth": ("width", "n0"), "width": ("depth", "n0"), "n0": ("width", "depth")}
 
 
+#: integer columns: required (a key) or optional (empty when not computed)
+INT_REQUIRED = ("n0", "width", "depth", "trial")
+INT_OPTIONAL = ("D", "H", "bound", "batch_rank", "fdim", "float_rank")
+BOOL_COLUMNS = ("full", "float_full", "float_agrees", "fdim_exact")
+
+
 def load_results(path) -> list[dict]:
-    """Rows of a sweep CSV, with integer and boolean columns converted."""
+    """Rows of a sweep CSV, with integer and boolean columns converted.
+
+    A malformed cell (``"2.5"`` for a width, ``"yes"`` for a boolean, a missing
+    cell) raises ValueError naming the row and its line: a figure must never be
+    drawn from a row that was silently skipped or misread.
+    """
     from .sweep import KEY
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file")
@@ -39,19 +50,39 @@ def load_results(path) -> list[dict]:
         r = csv.DictReader(f)
         if not r.fieldnames or any(k not in r.fieldnames for k in KEY + ["full", "float_full"]):
             raise ValueError(f"{path}: not a sweep CSV")
-        rows = list(r)
-    out = []
-    for row in rows:
-        d = dict(row)
-        for k in ("n0", "width", "depth", "trial", "D", "H", "bound", "batch_rank", "fdim", "float_rank"):
-            try:
-                d[k] = int(d[k])
-            except (KeyError, TypeError, ValueError):
-                d[k] = None
-        for k in ("full", "float_full", "float_agrees", "fdim_exact"):
-            d[k] = {"true": True, "false": False}.get(d.get(k, ""), None)
-        out.append(d)
+        out = []
+        for i, row in enumerate(r, start=1):
+            out.append(_convert_row(path, i, r.line_num, row))
     return out
+
+
+def _convert_row(path, i, line, row) -> dict:
+    def bad(k, why):
+        raise ValueError(f"{path}: row {i} (line {line}): column {k!r} {why}")
+    if None in row:
+        bad("(extra)", "has more cells than the header")
+    d = dict(row)
+    for k in INT_REQUIRED + INT_OPTIONAL:
+        v = d.get(k)
+        if v is None:
+            if k in INT_REQUIRED or k in row:
+                bad(k, "is missing")
+            continue
+        if v == "" and k in INT_OPTIONAL:
+            d[k] = None
+            continue
+        t = v.strip()
+        if not (t.isascii() and (t.isdigit() or (t[:1] == "-" and t[1:].isdigit()))) or len(t) > 30:
+            bad(k, f"is {v[:30]!r}, not an integer")
+        d[k] = int(t)
+        if k in ("n0", "width", "depth") and d[k] < 1 or k == "trial" and d[k] < 0:
+            bad(k, f"is {d[k]}, out of range")
+    for k in BOOL_COLUMNS:
+        v = d.get(k, "")
+        if v is None or v not in ("true", "false", ""):
+            bad(k, f"is {str(v)[:30]!r}, not true, false or empty")
+        d[k] = {"true": True, "false": False}.get(v)
+    return d
 
 
 def aggregate(rows) -> dict:
@@ -215,6 +246,8 @@ def write_disagreements(rows, md_path: str | None = None, csv_path: str | None =
 
 def reproduce(csv_path: str, outdir: str, prefix: str = "fdim") -> dict:
     """All figures and the disagreement table for one sweep CSV; returns the paths written."""
+    if not prefix or "/" in prefix or os.sep in prefix or ".." in prefix:
+        raise ValueError(f"prefix {prefix!r}: must be a plain file-name prefix (no '/', no '..')")
     rows = load_results(csv_path)
     if not rows:
         raise ValueError(f"{csv_path}: no rows")

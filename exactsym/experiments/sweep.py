@@ -47,7 +47,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
-__all__ = ["SweepConfig", "COLUMNS", "KEY", "sweep", "run_chunk", "read_rows", "net_seed",
+__all__ = ["SweepConfig", "COLUMNS", "KEY", "sweep", "SweepLock", "drop_partial_row", "run_chunk", "read_rows", "net_seed",
            "trial_network", "architecture_of", "evaluate_networks"]
 
 KEY = ["n0", "width", "depth", "trial", "seed", "init", "scale_exp"]
@@ -268,7 +268,12 @@ class SweepFileError(ValueError):
 
 
 def read_rows(path) -> list[dict]:
-    """Rows of a sweep CSV as dicts of strings (empty list when the file does not exist)."""
+    """Rows of a sweep CSV as dicts of strings (empty list when the file does not exist).
+
+    A row with a missing or an extra cell is an error naming its line, except a last
+    line without its newline: that is a row cut by a killed run, which
+    :func:`drop_partial_row` removes before a resume.
+    """
     if not os.path.exists(path):
         return []
     with open(path, newline="") as f:
@@ -278,7 +283,88 @@ def read_rows(path) -> list[dict]:
         missing = [c for c in KEY if c not in r.fieldnames]
         if missing:
             raise SweepFileError(f"{path}: not a sweep CSV (missing columns {', '.join(missing)})")
-        return list(r)
+        rows = []
+        for row in r:
+            if None in row or any(v is None for v in row.values()):
+                n = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None, []))
+                raise SweepFileError(f"{path}: line {r.line_num}: a row with {n} cells where the header "
+                                     f"has {len(r.fieldnames)}")
+            rows.append(row)
+        return rows
+
+
+def drop_partial_row(path) -> bool:
+    """Cut a last line that has no newline (a row a killed run left half written).
+
+    Rows are appended whole and flushed per task, so only the last line can be cut;
+    removing it makes the resume recompute that trial. Returns True when it cut.
+    """
+    try:
+        with open(path, "rb+") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size == 0:
+                return False
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return False
+            keep, pos = 0, size
+            while pos > 0 and not keep:   # find the last newline, a block at a time
+                step = min(65536, pos)
+                pos -= step
+                f.seek(pos)
+                i = f.read(step).rfind(b"\n")
+                if i >= 0:
+                    keep = pos + i + 1
+            f.truncate(keep)
+            return True
+    except FileNotFoundError:
+        return False
+
+
+class SweepLock:
+    """An exclusive ``flock`` on ``CSV.lock`` for the whole sweep.
+
+    Two sweeps appending to one CSV used to lose rows; the second is now refused.
+    The kernel drops a ``flock`` when its process dies, so a killed run leaves no
+    stale lock (the file itself may stay; it holds the last owner's pid). After
+    locking we check the path still names the locked file (another run may have
+    removed it meanwhile) and retry once if not.
+    """
+
+    def __init__(self, csv_path):
+        self.path = f"{csv_path}.lock"
+        self.fd = None
+
+    def __enter__(self):
+        import fcntl
+        for _ in range(3):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                owner = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+                os.close(fd)
+                raise SweepFileError(f"{self.path[:-5]}: another sweep (pid {owner}) is writing it; "
+                                     f"wait for it to finish (lock {self.path})") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self.fd = fd
+                return self
+            os.close(fd)
+        raise SweepFileError(f"{self.path}: lock file keeps changing; is another sweep starting?")
+
+    def __exit__(self, *exc):
+        try:
+            os.unlink(self.path)   # while still holding the lock: see the inode check above
+        except OSError:
+            pass
+        os.close(self.fd)
+        return False
 
 
 def _tasks(cfg: SweepConfig, done: set):
@@ -387,7 +473,13 @@ def sweep(cfg: SweepConfig, output: str, workers: int = 1, scheduler: str | None
     At the end the CSV is rewritten sorted by key (atomically), so that equal
     sweeps give byte-identical files up to the ``seconds`` column.
     """
+    with SweepLock(output):
+        return _sweep_locked(cfg, output, workers, scheduler, client, progress)
+
+
+def _sweep_locked(cfg, output, workers, scheduler, client, progress) -> SweepSummary:
     t0 = time.perf_counter()
+    drop_partial_row(output)
     existing = read_rows(output)
     done = {_key_of(r) for r in existing}
     tasks = _tasks(cfg, done)

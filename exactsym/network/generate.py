@@ -16,25 +16,67 @@ numpy's PCG64 seeded with ``seed``.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from .model import Network
 
-__all__ = ["random_network", "centred_network", "parse_init", "parse_architecture"]
+__all__ = ["random_network", "centred_network", "parse_init", "parse_architecture", "check_random_size",
+           "MAX_RANDOM_PARAMETERS", "MAX_WIDTH", "MAX_SEED"]
+
+#: seeds are numpy SeedSequence entropy: a non-negative integer, here below 2^128
+MAX_SEED = 2**128 - 1
 
 DEFAULT_DENOMINATOR = 256
 
 
+#: ``random`` refuses architectures with more parameters than this (each entry is an exact
+#: Fraction: 10^6 of them already take seconds and hundreds of MB) and widths above MAX_WIDTH.
+MAX_RANDOM_PARAMETERS = 1_000_000
+MAX_WIDTH = 100_000
+#: ``int:K`` initialisation: K at most 2^62 (numpy draws int64)
+MAX_INT_K = 2**62
+_WIDTH = re.compile(r"^[0-9]+$")
+
+
 def parse_architecture(text: str) -> list[int]:
-    """``"2,3,1"`` or ``"(2,3,1)"`` or ``"2-3-1"`` to a list of widths."""
-    t = text.strip().strip("()[]").replace("-", ",")
-    try:
-        arch = [int(p) for p in t.split(",") if p.strip()]
-    except ValueError:
-        raise ValueError(f"architecture {text!r} is not a list of integers") from None
-    if len(arch) < 2 or any(n < 1 for n in arch):
-        raise ValueError(f"architecture {text!r} needs at least two positive widths")
+    """``"2,3,1"``, ``"(2,3,1)"`` or ``"2-3-1"`` to a list of widths.
+
+    Every width must be a plain positive decimal integer at most :data:`MAX_WIDTH`:
+    ``"2,-3,1"`` is an error (it used to read as ``2,3,1``), as are zeros and junk.
+    """
+    t = text.strip()
+    if t[:1] in "([" and t[-1:] in ")]":
+        t = t[1:-1]
+    parts = t.split(",") if "," in t else t.split("-")
+    if len(parts) < 2:
+        raise ValueError(f"architecture {_short(text)} needs at least two widths, e.g. 2,3,1")
+    arch = []
+    for p in parts:
+        p = p.strip()
+        if not _WIDTH.match(p) or len(p) > 12:
+            raise ValueError(f"architecture {_short(text)}: width {_short(p)} is not a positive integer")
+        n = int(p)
+        if n < 1:
+            raise ValueError(f"architecture {_short(text)}: width {n} is not positive")
+        if n > MAX_WIDTH:
+            raise ValueError(f"architecture {_short(text)}: width {n} is above the limit {MAX_WIDTH}")
+        arch.append(n)
     return arch
+
+
+def check_random_size(arch) -> int:
+    """D of ``arch``; ValueError when it exceeds :data:`MAX_RANDOM_PARAMETERS`."""
+    D = sum(arch[l] * (arch[l - 1] + 1) for l in range(1, len(arch)))
+    if D > MAX_RANDOM_PARAMETERS:
+        raise ValueError(f"architecture {'-'.join(map(str, arch))[:60]} has D = {D} parameters, above the "
+                         f"limit {MAX_RANDOM_PARAMETERS} for random networks")
+    return D
+
+
+def _short(v) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
 
 
 def parse_init(text: str):
@@ -42,14 +84,16 @@ def parse_init(text: str):
     if text in ("kaiming", "uniform"):
         return text, None
     if text.startswith("int:"):
-        try:
-            K = int(text[4:])
-        except ValueError:
-            raise ValueError(f"init {text!r}: K must be an integer") from None
+        k = text[4:].strip()
+        if not _WIDTH.match(k) or len(k) > 40:
+            raise ValueError(f"init {_short(text)}: K must be a positive integer")
+        K = int(k)
         if K < 1:
-            raise ValueError(f"init {text!r}: K must be positive")
+            raise ValueError(f"init {_short(text)}: K must be positive")
+        if K > MAX_INT_K:
+            raise ValueError(f"init {_short(text)}: K must be at most 2^62")
         return "int", K
-    raise ValueError(f"unknown init {text!r} (kaiming, uniform, int:K)")
+    raise ValueError(f"unknown init {_short(text)} (kaiming, uniform, int:K)")
 
 
 def random_network(architecture, seed: int = 0, init: str = "kaiming",

@@ -3,11 +3,13 @@
 Formats (SPEC section 8):
 
 * ``exactsym-net/1`` JSON (the native format);
-* ``.npz`` archives holding ``W0, b0, W1, b1, ...`` (loaded with
-  ``allow_pickle=False``); float arrays convert to their exact binary values;
-* PyTorch files: an ``nn.Sequential`` of ``Linear``/``ReLU`` or its
-  ``state_dict``, loaded with ``torch.load(weights_only=True)`` so that no
-  arbitrary object is ever unpickled (torch is optional);
+* ``.npz`` archives holding ``W0, b0, W1, b1, ...``, read by :mod:`.npzfile`
+  (sizes checked against ``MAX_NPZ_BYTES`` before anything is inflated, no
+  object arrays); float arrays convert to their exact binary values;
+* PyTorch (zip) files: an ``nn.Sequential`` of ``Linear``/``ReLU`` or a
+  ``state_dict``, read by :mod:`.torchfile` *without torch*, through an
+  unpickler that admits only an allowlist of globals, so no arbitrary object
+  is ever unpickled; a state_dict keeps its own key order;
 * ``exactsym-points/1`` JSON or CSV point sets.
 
 Every failure raises :class:`InputError`, whose message names the file and
@@ -20,16 +22,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
 from .model import Network, NetworkError
-from .numbers import EntryError, parse_entry, round_to_denominator
+from .numbers import EntryError, float_unsafe, fmt, parse_entry, round_to_denominator
 
 __all__ = ["InputError", "load_network", "save_network", "load_points", "save_points",
-           "load_json", "write_json_atomic", "network_from_arrays", "round_network"]
+           "load_json", "write_json_atomic", "atomic_write", "network_from_arrays", "round_network",
+           "check_float_safe", "MAX_POINTS"]
 
 MAX_FILE_BYTES = 2 * 1024**3
+#: A point set may hold at most this many points (each one costs exact work downstream).
+MAX_POINTS = 100_000
+MAX_POINTS_FILE_BYTES = 64 * 1024**2
 POINTS_FORMAT = "exactsym-points/1"
 
 
@@ -42,14 +49,14 @@ class InputError(Exception):
         super().__init__(f"{self.path}: {problem}")
 
 
-def _read_bytes(path) -> bytes:
+def _read_bytes(path, limit: int = MAX_FILE_BYTES) -> bytes:
     p = Path(path)
     try:
         if p.is_dir():
             raise InputError(path, "is a directory, not a file")
         size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(path, f"file is absurdly large ({size} bytes)")
+        if size > limit:
+            raise InputError(path, f"file is absurdly large ({size} bytes, the limit is {limit})")
         return p.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
@@ -100,29 +107,25 @@ def _reject_constant(name):
 
 
 def load_network(path, denominator: int | None = None) -> Network:
-    """Load a network from JSON, ``.npz`` or a PyTorch file.
+    """Load a network from JSON, ``.npz`` or a PyTorch (zip) file.
 
     With ``denominator`` every entry is rounded to the nearest multiple of
     ``1/denominator`` (the caller should say so; certificates record it).
     """
-    data = _read_bytes(path)
-    kind = _sniff(data)
+    kind = _sniff(_read_head(path))
     suffix = Path(path).suffix.lower()
     try:
         if kind == "text":
             if suffix in (".npz", ".pt", ".pth"):
                 raise InputError(path, f"has suffix {suffix} but holds text")
             net = Network.from_dict(load_json(path))
-        elif suffix == ".npz" or (kind == "zip" and suffix not in (".pt", ".pth")
-                                  and _is_npz(path)):
+        elif kind == "zip" and (suffix == ".npz" or (suffix not in (".pt", ".pth") and _is_npz(path))):
             net = _load_npz(path)
-        elif kind == "zip" and suffix in (".pt", ".pth"):
+        elif kind == "zip":
             net = _load_torch(path)
         elif kind == "pickle":
-            if suffix in (".pt", ".pth"):
-                net = _load_torch(path)
-            else:
-                raise InputError(path, "is a pickle; exactsym never unpickles data")
+            raise InputError(path, "is a bare pickle (or a legacy pre-1.6 PyTorch file); exactsym never "
+                                   "unpickles data: re-save it with torch.save (zip format)")
         else:
             raise InputError(path, "is a binary file that is neither JSON, .npz nor a PyTorch file")
     except NetworkError as e:
@@ -130,6 +133,43 @@ def load_network(path, denominator: int | None = None) -> Network:
     if denominator is not None:
         net = round_network(net, denominator)
     return net
+
+
+def _read_head(path, n: int = 8) -> bytes:
+    """The first ``n`` bytes (to tell the format), with the same errors as :func:`_read_bytes`."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError(path, "is a directory, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(path, f"file is absurdly large ({size} bytes)")
+        with open(p, "rb") as f:
+            return f.read(n)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+
+
+def check_float_safe(net: Network, path) -> None:
+    """Refuse (one line) a network whose entries the float proposals cannot convert.
+
+    Subcommands that propose with floats (certify, fdim, regions, equiv) convert
+    entries, and each layer's integer form ``(A, c, q)`` (``W = A/q``), to float64;
+    past :data:`~.numbers.FLOAT_SAFE_BITS` bits that overflows. The exact subcommands
+    (info, canon) never call this.
+    """
+    from .numbers import FLOAT_SAFE_BITS
+    for l, (A, c, q) in enumerate(net.integer_layers(), start=1):
+        big = max([abs(v).bit_length() for row in A for v in row] + [abs(v).bit_length() for v in c]
+                  + [q.bit_length()])
+        if big > FLOAT_SAFE_BITS:
+            raise InputError(path, f"layer {l}: entries too large for the float proposals (a numerator or "
+                                   f"common denominator has {big} bits, more than {FLOAT_SAFE_BITS}, about "
+                                   "6.7e299); info and canon handle them exactly")
 
 
 def round_network(net: Network, denominator: int) -> Network:
@@ -145,7 +185,7 @@ def _is_npz(path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return any(n.endswith(".npy") for n in z.namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, OSError, ValueError):
         return False
 
 
@@ -180,84 +220,61 @@ def network_from_arrays(arrays: list) -> Network:
 
 
 def _load_npz(path) -> Network:
-    import zipfile
+    """``W0, b0, W1, b1, ...`` from an .npz, read by :mod:`.npzfile` (sizes checked before allocating)."""
+    from .npzfile import read_npz_arrays
 
-    import numpy as np
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            names = set(z.files)
-            arrays, k = [], 0
-            while f"W{k}" in names:
-                if f"b{k}" not in names:
-                    raise InputError(path, f"has W{k} but no b{k}")
-                arrays += [z[f"W{k}"], z[f"b{k}"]]
-                k += 1
-            if not arrays:
-                raise InputError(path, "holds no arrays named W0, b0, W1, b1, ...")
-            extra = names - {f"{c}{i}" for i in range(k) for c in "Wb"}
-            if extra:
-                raise InputError(path, f"holds unexpected arrays {sorted(extra)[:5]}")
-    except (ValueError, OSError, zipfile.BadZipFile) as e:
-        raise InputError(path, f"is not a readable .npz archive ({e})") from None
-    return network_from_arrays(arrays)
+    def fail(problem):
+        raise InputError(path, problem)
+    arrays = read_npz_arrays(path, fail)
+    names = set(arrays)
+    layers, k = [], 0
+    while f"W{k}" in names:
+        if f"b{k}" not in names:
+            raise InputError(path, f"has W{k} but no b{k}")
+        layers += [arrays[f"W{k}"], arrays[f"b{k}"]]
+        k += 1
+    if not layers:
+        raise InputError(path, "holds no arrays named W0, b0, W1, b1, ...")
+    extra = names - {f"{c}{i}" for i in range(k) for c in "Wb"}
+    if extra:
+        raise InputError(path, f"holds unexpected arrays {sorted(extra)[:5]}")
+    return network_from_arrays(layers)
 
 
 def _load_torch(path) -> Network:
+    """A state_dict or Linear/ReLU ``nn.Sequential`` through :mod:`.torchfile` (no torch needed)."""
+    from .torchfile import TorchFileError, read_torch_arrays
     try:
-        import torch
-    except ImportError:
-        raise InputError(path, "is a PyTorch file but torch is not installed "
-                               "(pip install 'exactsym[torch]')") from None
-    import warnings
-    # weights_only=True unpickles tensors and containers only; the allowlist adds
-    # exactly the module classes of a Linear/ReLU nn.Sequential, nothing else
-    allowed = [torch.nn.Sequential, torch.nn.Linear, torch.nn.ReLU]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            safe = getattr(torch.serialization, "safe_globals", None)
-            if safe is not None:
-                with safe(allowed):
-                    obj = torch.load(path, map_location="cpu", weights_only=True)
-            else:
-                obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # weights_only refuses arbitrary objects
-        raise InputError(path, "cannot be loaded safely with weights_only=True: it holds objects other "
-                               "than tensors or a Linear/ReLU nn.Sequential (save the state_dict)") from None
-    if isinstance(obj, torch.nn.Module):
-        obj = obj.state_dict()
-    if not isinstance(obj, dict):
-        raise InputError(path, f"holds a {type(obj).__name__}, not a state_dict or nn.Sequential")
-    weights = [(k, v) for k, v in obj.items() if k.endswith("weight")]
-    biases = {k[: -len("bias")]: v for k, v in obj.items() if k.endswith("bias")}
-    if not weights:
-        raise InputError(path, "state_dict holds no '*.weight' tensors")
-
-    def order(key):
-        parts = key.split(".")[:-1]
-        return [int(p) if p.isdigit() else p for p in parts]
-    try:
-        weights.sort(key=lambda kv: order(kv[0]))
-    except TypeError:
-        pass
-    arrays = []
-    for k, W in weights:
-        stem = k[: -len("weight")]
-        if stem not in biases:
-            raise InputError(path, f"layer {k} has no bias (exactsym needs affine layers)")
-        arrays += [W.detach().to(torch.float64).numpy(), biases[stem].detach().to(torch.float64).numpy()]
+        arrays = read_torch_arrays(path)
+    except TorchFileError as e:
+        raise InputError(path, str(e)) from None
     return network_from_arrays(arrays)
 
 
-def write_json_atomic(path, obj, indent: int | None = 1) -> None:
-    """Write JSON to ``path`` via a temporary file and a rename."""
+def _ordinary_mode(path) -> int:
+    """Permission bits for a file we create at ``path``: those of the file it replaces, else
+    0666 less the umask (what ``open()`` would give; ``mkstemp`` alone gives 0600)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+@contextmanager
+def atomic_write(path, mode: str = "w", newline=None):
+    """Open a temporary file beside ``path``; on success rename it over ``path``.
+
+    A failed or interrupted write leaves ``path`` as it was and no temporary file.
+    """
     p = Path(path)
     d = p.parent if str(p.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=".exactsym-", dir=d)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=indent)
-            f.write("\n")
+        os.fchmod(fd, _ordinary_mode(p))
+        with os.fdopen(fd, mode, newline=newline) as f:
+            yield f
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -267,22 +284,56 @@ def write_json_atomic(path, obj, indent: int | None = 1) -> None:
         raise
 
 
+def write_json_atomic(path, obj, indent: int | None = 1) -> None:
+    """Write JSON to ``path`` via a temporary file and a rename (ordinary permissions)."""
+    with atomic_write(path) as f:
+        json.dump(obj, f, indent=indent)
+        f.write("\n")
+
+
 def save_network(net: Network, path) -> None:
-    """Write ``net`` as ``exactsym-net/1`` JSON (or ``.npz`` for that suffix; floats, may round)."""
+    """Write ``net`` as ``exactsym-net/1`` JSON, or as ``.npz`` (float64) for that suffix.
+
+    An ``.npz`` holds float64 arrays: a network with an entry that is not exactly a
+    float64 (``1/3``) is refused with :class:`InputError` rather than silently rounded.
+    """
     if Path(path).suffix.lower() == ".npz":
         import numpy as np
         arrays = {}
         for k, (W, b) in enumerate(net.layers):
-            arrays[f"W{k}"] = np.array([[float(v) for v in row] for row in W])
-            arrays[f"b{k}"] = np.array([float(v) for v in b])
-        np.savez(path, **arrays)
+            arrays[f"W{k}"] = _exact_floats(W, k, path)
+            arrays[f"b{k}"] = _exact_floats([b], k, path)[0]
+        with atomic_write(path, "wb") as f:
+            np.savez(f, **arrays)
         return
     write_json_atomic(path, net.to_dict())
 
 
+def _exact_floats(rows, k, path):
+    import numpy as np
+    out = []
+    for row in rows:
+        vals = []
+        for v in row:
+            try:
+                f = float(v)
+            except OverflowError:
+                f = None
+            if f is None or Fraction(f) != v:
+                raise InputError(path, f".npz stores float64 and layer {k + 1} entry {fmt(v)[:40]} is not a "
+                                       "float64; write a .json file to keep the network exact")
+            vals.append(f)
+        out.append(vals)
+    return np.array(out, dtype=np.float64)
+
+
 def load_points(path, n0: int | None = None) -> list[tuple[Fraction, ...]]:
-    """Load ``exactsym-points/1`` JSON or a CSV with one point per line."""
-    data = _read_bytes(path)
+    """Load ``exactsym-points/1`` JSON or a CSV with one point per line.
+
+    At most :data:`MAX_POINTS` points in a file of at most :data:`MAX_POINTS_FILE_BYTES`;
+    coordinates must be float safe (:func:`~.numbers.float_unsafe`): points feed float proposals.
+    """
+    data = _read_bytes(path, MAX_POINTS_FILE_BYTES)
     if _sniff(data) != "text":
         raise InputError(path, "is a binary file, not a point set")
     text = data.decode("utf-8", errors="replace")
@@ -301,6 +352,8 @@ def load_points(path, n0: int | None = None) -> list[tuple[Fraction, ...]]:
                 rows.append([c.strip() for c in line.split(",")])
     if not rows:
         raise InputError(path, "holds no points")
+    if len(rows) > MAX_POINTS:
+        raise InputError(path, f"holds {len(rows)} points, more than the limit {MAX_POINTS} (MAX_POINTS)")
     out = []
     for i, r in enumerate(rows):
         if not isinstance(r, list):
@@ -308,9 +361,13 @@ def load_points(path, n0: int | None = None) -> list[tuple[Fraction, ...]]:
         if n0 is not None and len(r) != n0:
             raise InputError(path, f"point {i} has {len(r)} coordinates, network input is {n0}")
         try:
-            out.append(tuple(parse_entry(v) for v in r))
+            pt = tuple(parse_entry(v) for v in r)
         except EntryError as e:
             raise InputError(path, f"point {i}: {e}") from None
+        if any(float_unsafe(v) for v in pt):
+            raise InputError(path, f"point {i}: coordinate too large for the float proposals (numerator or "
+                                   "denominator above 2^996, about 6.7e299)")
+        out.append(pt)
     return out
 
 

@@ -62,17 +62,19 @@ class Network:
         for l, layer in enumerate(layers, start=1):
             W, b = layer
             rows, cols = arch[l], arch[l - 1]
+            if not _is_row(W):
+                raise NetworkError(f"layer {l}: W is not a list of rows")
             if len(W) != rows:
                 raise NetworkError(f"layer {l}: W has {len(W)} rows, architecture says {rows}")
             Wq = []
             for i, row in enumerate(W):
-                if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+                if not _is_row(row):
                     raise NetworkError(f"layer {l}: W row {i} is not a list")
                 if len(row) != cols:
                     raise NetworkError(
                         f"layer {l}: W row {i} has {len(row)} entries, architecture says {cols}")
                 Wq.append(tuple(_entry(v, l, f"W[{i}][{j}]") for j, v in enumerate(row)))
-            if isinstance(b, (str, bytes)) or not hasattr(b, "__len__"):
+            if not _is_row(b):
                 raise NetworkError(f"layer {l}: b is not a list")
             if len(b) != rows:
                 raise NetworkError(f"layer {l}: b has {len(b)} entries, architecture says {rows}")
@@ -254,6 +256,12 @@ class Network:
 
     def with_layers(self, layers: Iterable) -> "Network":
         return Network(self.architecture, list(layers))
+
+
+def _is_row(x) -> bool:
+    """A row is a sequence of entries: a list or tuple, never a mapping (a JSON object would be
+    read as its keys), a set (no order) or a string."""
+    return isinstance(x, (list, tuple))
 
 
 def _entry(v, l, where) -> Fraction:

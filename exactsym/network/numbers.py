@@ -20,12 +20,21 @@ import math
 import re
 from fractions import Fraction
 
-__all__ = ["EntryError", "parse_entry", "fmt", "round_to_denominator", "MAX_DIGITS"]
+__all__ = ["EntryError", "parse_entry", "fmt", "round_to_denominator", "MAX_DIGITS", "FLOAT_SAFE_BITS",
+           "float_unsafe"]
 
 #: Longest integer (in decimal digits) and largest decimal exponent accepted.
 #: They keep a hostile file from making us build a gigantic integer.
 MAX_DIGITS = 4000
 MAX_EXPONENT = 4000
+
+#: Float proposals (LPs, sampling, SVD) convert entries to float64, whose range ends near
+#: 1.8e308. An exact rational is "float safe" when its numerator and denominator both have
+#: at most this many bits (2^996 is about 6.7e299): then it, its reciprocal and the
+#: integer forms built from it convert without OverflowError. Subcommands that propose
+#: with floats refuse other entries with a one-line error; the exact ones (info, canon)
+#: accept them.
+FLOAT_SAFE_BITS = 996
 
 _RATIONAL = re.compile(r"^([+-]?)(\d+)(?:/(\d+))?$")
 _DECIMAL = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$")
@@ -83,6 +92,11 @@ def _parse_string(s: str) -> Fraction:
     if low in ("nan", "inf", "infinity"):
         raise EntryError(f"{_short(s)} is not finite")
     raise EntryError(f"{_short(s)} is not a number")
+
+
+def float_unsafe(q: Fraction) -> bool:
+    """True when ``q``'s numerator or denominator has more than :data:`FLOAT_SAFE_BITS` bits."""
+    return abs(q.numerator).bit_length() > FLOAT_SAFE_BITS or q.denominator.bit_length() > FLOAT_SAFE_BITS
 
 
 def _short(v) -> str:
