@@ -14,6 +14,7 @@ the mathematics still holds) and changes only what the checker must refuse:
 * ``domain``    (item 4): the domain removed, misspelled or malformed.
 """
 import copy
+import hashlib
 import json
 import pathlib
 from fractions import Fraction
@@ -150,13 +151,33 @@ def _shape(cert, other):
         yield "single claim with claims", replaced(cert, ("claims",), [sub])
 
 
+def redigest(obj):
+    """Recompute every ``digest`` (innermost first), as a forger would: the digest then
+    no longer hides a syntax change, and only the strict parser can reject it."""
+    if isinstance(obj, list):
+        for v in obj:
+            redigest(v)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            redigest(v)
+        if isinstance(obj.get("digest"), str):
+            body = {k: v for k, v in obj.items() if k != "digest"}
+            try:
+                text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+            except TypeError:        # a mutation put a non-string key somewhere: leave it
+                return obj
+            obj["digest"] = hashlib.sha256(text.encode()).hexdigest()
+    return obj
+
+
 def mutations(cert, other, n0: int, k: int = 0):
-    """(class, description, forged certificate object) for the object-level classes."""
+    """(class, description, forged certificate object) for the object-level classes,
+    every digest recomputed after the mutation."""
     for cls, gen in (("inherit", _inherit(cert, other)), ("shape", _shape(cert, other)),
                      ("spelling", _spelling(cert, k)), ("integer", _integers(cert, k)),
                      ("unknown", _unknown(cert, k)), ("domain", _domain(cert, n0))):
         for what, forged in gen:
-            yield cls, what, forged
+            yield cls, what, redigest(forged)
 
 
 def dumps_with_duplicate(obj, target, value) -> str:

@@ -114,6 +114,15 @@ def test_item6_mixed_signs_meet_in_the_middle_and_refusal():
     with pytest.raises(OverflowError, match=f"exceeds the documented limit 2\\^{SEARCH_LIMIT}"):
         zero_one_kernel_vectors(vecs)
     assert time.perf_counter() - t < 0.5
+    # the checker refuses such a certificate at once, saying why
+    n1 = 2 * SEARCH_LIMIT + 2
+    W = [[j + 1] for j in range(n1)]
+    wide = Network([1, n1, 1], [(W, [Fraction((j + 1) ** 2, 7) for j in range(n1)]),
+                                ([[(-1) ** j * 3 ** j for j in range(n1)]], [0])])
+    t = time.perf_counter()
+    r = check_certificate(_cert(wide, "no-hidden-symmetries", {"criterion": "shallow", "kernel_dimension": n1 - 1}))
+    assert time.perf_counter() - t < 1.0
+    assert not r.valid and "(iv) not decided, certificate refused" in r.reason and "limit 2^20" in r.reason
 
 
 def _brute(vs):

@@ -19,7 +19,7 @@ from exactsym.network.generate import random_network
 from exactsym.network.numbers import fmt
 
 from conftest import flip_network
-from forgery import bundled_certificates, duplicate_texts, mutations, respellings
+from forgery import bundled_certificates, duplicate_texts, mutations, redigest, respellings
 
 
 def _fresh() -> dict:
@@ -216,3 +216,18 @@ def test_item4_every_accepted_string_is_canonical(s):
     except CheckFailure:
         return
     assert fmt(q) == s
+
+
+def test_item4_digest_recomputed_does_not_launder_syntax():
+    """The regions digest binds the evidence, but a forger can recompute it: strictness,
+    not the digest, must reject an empty face-multiplier list or a respelled point."""
+    c = copy.deepcopy(FRESH["regions-complete on a box"])
+    assert check_certificate(redigest(copy.deepcopy(c))).valid
+    ent = next(e for e in c["evidence"]["facets"] if "farkas" in e[2])
+    ent[2]["farkas"]["box"] = []
+    r = check_certificate(redigest(c))
+    assert not r.valid and "omit it when empty" in r.reason
+    c = copy.deepcopy(FRESH["regions-complete"])
+    c["evidence"]["regions"][0]["point"][0] = "+" + c["evidence"]["regions"][0]["point"][0].lstrip("+")
+    r = check_certificate(redigest(c))
+    assert not r.valid and "canonical" in r.reason

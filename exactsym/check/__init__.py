@@ -93,8 +93,9 @@ class _Context:
         self.rounded = None
 
     def reason(self, text: str) -> str:
-        if self.sha is not None:
-            text += f" (network sha256 {self.sha}, on {self.domain})"
+        tail = f" (network sha256 {self.sha}, on {self.domain})"
+        if self.sha is not None and not text.endswith(tail):     # nested checks of the same network
+            text += tail
         if self.rounded is not None:
             text += f"; the network was rounded to multiples of 1/{self.rounded} from its source file"
         return text

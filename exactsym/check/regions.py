@@ -247,10 +247,11 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
                 if not _proportional(Mk, F[h]):
                     nonprop = True
             bl = fk.get("box", [])
-            if bl and box is None:
+            if "box" in fk and box is None:
                 raise CheckFailure(f"{where}: box multipliers on an R^n domain")
-            if not isinstance(bl, list):
-                raise CheckFailure(f"{where}.farkas.box must be a list")
+            if not isinstance(bl, list) or ("box" in fk and not bl):
+                # one spelling: no face multipliers is written by omitting "box"
+                raise CheckFailure(f"{where}.farkas.box must be a non-empty list (omit it when empty)")
             used_f = set()
             for i, item in enumerate(bl):
                 if not isinstance(item, list) or len(item) != 3:
