@@ -218,10 +218,11 @@ def test_construct_narrow_and_bottleneck(tmp_path):
 
 def test_construct_cli(tmp_path, capsys):
     from exactsym.cli import UsageError
+    from exactsym.cli import main
     from exactsym.cli.construct import cmd_construct
     out = tmp_path / "c"
-    assert cmd_construct(_construct_args(["--only", "--arch", "2,2,1", "--arch", "1,2,2,1", "--seeds", "8",
-                                          "-o", str(out), "--json"])) == 0
+    assert main(["construct", "--only", "--arch", "2,2,1", "--arch", "1,2,2,1", "--seeds", "8",
+                 "-o", str(out), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["architectures"] == 2 and obj["full"] == 2
     assert sorted(os.listdir(out)) == ["1-2-2-1.json", "2-2-1.json", "summary.json", "summary.md"]

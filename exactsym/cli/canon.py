@@ -12,7 +12,7 @@ __all__ = ["add_arguments", "cmd_canon"]
 
 def add_arguments(sp) -> None:
     net_arg(sp)
-    sp.add_argument("-o", "--output", metavar="OUT")
+    sp.add_argument("-o", "--output", metavar="OUT", help="write the canonical network here (JSON)")
 
 
 def cmd_canon(args) -> int:

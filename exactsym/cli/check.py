@@ -8,7 +8,7 @@ __all__ = ["add_arguments", "cmd_check"]
 
 
 def add_arguments(sp) -> None:
-    sp.add_argument("cert", metavar="CERT")
+    sp.add_argument("cert", metavar="CERT", help="certificate file (.json or .json.gz)")
 
 
 def cmd_check(args) -> int:

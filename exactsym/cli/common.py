@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
 from ..network.io import InputError, load_network, write_json_atomic
 
-__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_UNAVAILABLE", "UsageError", "Parser",
+__all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_UNDECIDED", "EXIT_UNAVAILABLE", "UsageError", "Parser",
            "InputError", "emit", "note", "load", "parse_box", "positive_int", "write_cert", "net_arg",
            "check_paths", "check_prefix", "rounded_to", "LOADS_NETWORK", "PATHS"]
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
+#: exit codes in the style of diff/cmp (docs/output.md): 0 decided / complete / valid / equivalent,
+#: 1 refuted / invalid / not equivalent, 2 bad input, 3 undecided / incomplete / not available
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_UNDECIDED = 0, 1, 2, 3
+EXIT_UNAVAILABLE = EXIT_UNDECIDED
 
 
 class UsageError(Exception):
@@ -39,7 +41,11 @@ def rounded_to(args):
 
 
 def emit(args, obj: dict, text: str | None) -> None:
-    """Print the JSON object (``--json``) or the text.
+    """Print the text, or hand the JSON object (``--json``) to :func:`~.main.main`.
+
+    ``main`` prints the object once the subcommand has returned, with the
+    common keys of ``exactsym-output/1`` (``docs/output.md``): ``schema``,
+    ``command``, ``exit_code``, ``time_s``, ``seed``, ``domain``.
 
     For subcommands that load a network, the JSON object always carries
     ``"rounded_to_denominator"`` (N or null) and the text says the rounding in one
@@ -51,9 +57,10 @@ def emit(args, obj: dict, text: str | None) -> None:
         if text is not None and rounded_to(args):
             text = text.rstrip("\n") + "\n" + rounding_line(args)
     if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(obj, sort_keys=False) + "\n")
+        args.json_out = obj          # printed by main with the common keys of exactsym-output/1
     elif text is not None:
         sys.stdout.write(text.rstrip("\n") + "\n")
+        args.text_out = True
 
 
 def rounding_line(args) -> str:

@@ -5,7 +5,6 @@ Wired by :mod:`exactsym.cli` (``add_arguments`` / ``cmd_construct``).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -31,7 +30,7 @@ def cmd_construct(args) -> int:
     from ..experiments.construct import construct_grid, default_grid, write_summary
     from ..experiments.screen import BackendUnavailable, get_backend
     from ..network.generate import parse_architecture
-    from .common import UsageError
+    from .common import UsageError, emit
     from .sweep import _int, parse_int_list
     n0s = parse_int_list(args.n0, "n0", 1, 16)
     widths = parse_int_list(args.widths, "widths", 1, 64)
@@ -76,9 +75,10 @@ def cmd_construct(args) -> int:
     obj = {"outdir": args.outdir, "architectures": len(res), "full": sum(r.full for r in res),
            "results": [r.to_dict() for r in res]}
     if args.json:
-        sys.stdout.write(json.dumps(obj) + "\n")
+        emit(args, obj, None)
     else:
         sys.stdout.write(table)
         sys.stdout.write(f"{obj['full']} of {len(res)} architectures certified at D - H; "
                          f"certificates in {args.outdir}\n")
-    return 0
+    # 3: some architecture got no certified setting (docs/output.md)
+    return 0 if obj["full"] == len(res) else 3

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from .common import EXIT_OK, InputError, emit, load, parse_box, positive_int, write_cert
+from .common import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, InputError, emit, load, parse_box, positive_int, write_cert
 
 __all__ = ["add_arguments", "cmd_equiv"]
 
 
 def add_arguments(sp) -> None:
-    sp.add_argument("net1", metavar="NET1")
-    sp.add_argument("net2", metavar="NET2")
-    sp.add_argument("--denominator", type=positive_int, metavar="N")
-    sp.add_argument("--box", metavar="LO,HI")
-    sp.add_argument("--cert", metavar="OUT")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--max-regions", type=positive_int, default=100_000, metavar="N")
-    sp.add_argument("--time-limit", type=float, default=None, metavar="S")
+    sp.add_argument("net1", metavar="NET1", help="first network file (.json, .npz, .pt)")
+    sp.add_argument("net2", metavar="NET2", help="second network file")
+    sp.add_argument("--denominator", type=positive_int, metavar="N",
+                    help="round every entry of both to a multiple of 1/N (reported)")
+    sp.add_argument("--box", metavar="LO,HI", help="compare on [LO,HI]^n0 instead of R^n0")
+    sp.add_argument("--cert", metavar="OUT", help="write the equivalent / not-equivalent certificate here")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the random probe points")
+    sp.add_argument("--max-regions", type=positive_int, default=100_000, metavar="N",
+                    help="budget of the common refinement (undecided, exit 3, when reached)")
+    sp.add_argument("--time-limit", type=float, default=None, metavar="S",
+                    help="wall-clock budget in seconds (undecided, exit 3, when reached)")
 
 
 def cmd_equiv(args) -> int:
@@ -39,4 +42,5 @@ def cmd_equiv(args) -> int:
     if wrote:
         lines.append(f"certificate  {args.cert}")
     emit(args, obj, "\n".join(lines))
-    return EXIT_OK
+    # diff/cmp style: 0 equivalent, 1 not equivalent, 3 undecided (docs/output.md)
+    return {True: EXIT_OK, False: EXIT_FAILED, None: EXIT_UNDECIDED}[res.equivalent]

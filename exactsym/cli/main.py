@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from importlib import import_module
 
 from .. import __version__
@@ -38,6 +39,17 @@ SUBCOMMANDS = [
 ]
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help shows its default, unless the default is "unset" (None or False)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if not unset and "%(default)" not in text and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 def _not_yet(name):
     def run(args) -> int:
         msg = f"'exactsym {name}' is not implemented yet in exactsym {__version__}"
@@ -48,11 +60,13 @@ def _not_yet(name):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="exactsym", description="Exact verification of ReLU network parameter symmetries.")
+    p = Parser(prog="exactsym", description="Exact verification of ReLU network parameter symmetries.",
+               epilog=EPILOG)
     p.add_argument("--version", action="version", version=f"exactsym {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, help_ in SUBCOMMANDS:
-        sp = sub.add_parser(name, help=help_, description=help_)
+        sp = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG,
+                            formatter_class=_HelpFormatter)
         sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         sp.add_argument("--quiet", action="store_true", help="no notes or progress on stderr")
         try:
@@ -79,21 +93,68 @@ def _glue_negative_box(argv):
     return [a for a in argv if a != ""]
 
 
+SCHEMA = "exactsym-output/1"
+EPILOG = ("exit codes: 0 decided / complete / valid / equivalent, 1 refuted / invalid / not equivalent, "
+          "2 bad input, 3 undecided / incomplete (a budget or a failed hypothesis). "
+          "--json prints one exactsym-output/1 object (docs/output.md).")
+
+
+def _domain_of(args, obj):
+    if "domain" in obj:
+        return obj["domain"]
+    if getattr(args, "box", None) is None:
+        return "R^n" if hasattr(args, "box") else None
+    from ..arrangement.evidence import domain_json
+    from .common import parse_box
+    return domain_json(parse_box(args.box))
+
+
+def envelope(args, code: int, t0: float, obj: dict) -> dict:
+    """The common keys of every ``--json`` object (``docs/output.md``), then the command's own."""
+    out = {"schema": SCHEMA, "command": getattr(args, "command", None), "exit_code": code,
+           "time_s": round(time.perf_counter() - t0, 4),
+           "seed": obj["seed"] if "seed" in obj else getattr(args, "seed", None),
+           "domain": _domain_of(args, obj)}
+    out.update({k: v for k, v in obj.items() if k not in out})
+    return out
+
+
+def _footer(args, t0: float) -> str:
+    """The text output's last line: the seed, the domain and the time of the run."""
+    parts = []
+    if getattr(args, "seed", None) is not None:
+        parts.append(f"seed {args.seed}")
+    if hasattr(args, "box"):
+        parts.append("domain " + ("R^n0" if args.box is None else f"[{args.box}]^n0"))
+    parts.append(f"{time.perf_counter() - t0:.2f} s")
+    return "run          " + ", ".join(parts) + "\n"
+
+
 def main(argv=None) -> int:
+    t0 = time.perf_counter()
     parser = build_parser()
     argv = _glue_negative_box(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in argv
+    args = None
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)
             return EXIT_BAD_INPUT
         check_paths(args)  # every output path is valid and no input is overwritten, before any work
-        return args.func(args)
+        code = args.func(args)
+        if want_json:
+            sys.stdout.write(json.dumps(envelope(args, code, t0, getattr(args, "json_out", None) or {})) + "\n")
+        elif getattr(args, "text_out", False):
+            sys.stdout.write(_footer(args, t0))
+        return code
     except (InputError, UsageError) as e:
         msg = str(e).splitlines()[0]
         if want_json:
-            sys.stdout.write(json.dumps({"error": msg, "exit_code": EXIT_BAD_INPUT}) + "\n")
+            obj = envelope(args, EXIT_BAD_INPUT, t0, {"seed": None, "domain": None, "error": msg})
+            if obj["command"] is None:
+                obj["command"] = next((a for a in argv if a in dict(SUBCOMMANDS)), None)
+            sys.stdout.write(json.dumps(obj) + "\n")
         sys.stderr.write(f"exactsym: error: {msg}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ def add_arguments(sp) -> None:
     sp.add_argument("--init", default="kaiming", help="kaiming | uniform | int:K")
     sp.add_argument("--denominator", type=positive_int, metavar="N",
                     help="entries are multiples of 1/N (default 256)")
-    sp.add_argument("-o", "--output", metavar="NET")
+    sp.add_argument("-o", "--output", metavar="NET", help="write the network here (default: JSON on stdout)")
 
 
 def _seed(text):
@@ -49,6 +49,9 @@ def cmd_random(args) -> int:
                "seed": args.seed, "init": args.init, "denominator": den, "sha256": net.sha256()}
         emit(args, obj, f"wrote {args.output}: architecture {tuple(arch)}, D = {net.D}, "
                          f"H = {net.H}, seed {args.seed}, init {args.init}\nsha256 {net.sha256()}")
+    elif args.json:
+        emit(args, {"output": None, "architecture": arch, "D": net.D, "H": net.H, "seed": args.seed,
+                    "init": args.init, "denominator": den, "sha256": net.sha256(), "network": net.to_dict()}, None)
     else:
         sys.stdout.write(json.dumps(net.to_dict()) + "\n")
     return EXIT_OK

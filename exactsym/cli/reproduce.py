@@ -5,7 +5,6 @@ Wired by :mod:`exactsym.cli` (``add_arguments`` / ``cmd_reproduce``).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -20,7 +19,7 @@ def add_arguments(sp) -> None:
 
 def cmd_reproduce(args) -> int:
     from ..experiments.reproduce import reproduce
-    from .common import UsageError
+    from .common import UsageError, emit
     if not os.path.isfile(args.csv):
         raise UsageError(f"{args.csv}: no such file")
     if os.path.exists(args.outdir) and not os.path.isdir(args.outdir):
@@ -34,7 +33,7 @@ def cmd_reproduce(args) -> int:
     except ValueError as e:
         raise UsageError(str(e).splitlines()[0]) from None
     if args.json:
-        sys.stdout.write(json.dumps(res) + "\n")
+        emit(args, res, None)
     else:
         lines = [f"{res['rows']} trials over {res['architectures']} architectures: "
                  f"fdim = D - H proven for {res['full_proven']}, undecided {res['undecided']}, "

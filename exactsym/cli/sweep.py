@@ -6,7 +6,6 @@ raise :class:`exactsym.cli.UsageError` (exit 2, one line).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -115,7 +114,7 @@ def config_from_args(args):
 
 def cmd_sweep(args) -> int:
     from ..experiments.sweep import SweepFileError, sweep
-    from .common import UsageError
+    from .common import UsageError, emit
     cfg = config_from_args(args)
     workers = (os.cpu_count() or 1) if args.workers is None else _int(args.workers, "workers", 1, 4096)
     out = args.output
@@ -148,7 +147,7 @@ def cmd_sweep(args) -> int:
         plot_vs(load_results(out), "depth", args.plot)
         obj["plot"] = args.plot
     if args.json:
-        sys.stdout.write(json.dumps(obj) + "\n")
+        emit(args, obj, None)
     else:
         n = summary.rows
         pct = (lambda k: f"{100.0 * k / n:.1f}%") if n else (lambda k: "-")
