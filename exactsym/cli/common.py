@@ -10,7 +10,7 @@ from ..network.io import InputError, load_network, write_json_atomic
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_UNDECIDED", "EXIT_UNAVAILABLE", "UsageError", "Parser",
            "InputError", "emit", "note", "load", "parse_box", "positive_int", "write_cert", "net_arg",
-           "check_paths", "check_prefix", "rounded_to", "LOADS_NETWORK", "PATHS"]
+           "check_paths", "check_prefix", "budget_hint", "rounded_to", "LOADS_NETWORK", "PATHS"]
 
 #: exit codes in the style of diff/cmp (docs/output.md): 0 decided / complete / valid / equivalent,
 #: 1 refuted / invalid / not equivalent, 2 bad input, 3 undecided / incomplete / not available
@@ -66,6 +66,22 @@ def emit(args, obj: dict, text: str | None) -> None:
 def rounding_line(args) -> str:
     return (f"rounded      every entry was rounded to a multiple of 1/{rounded_to(args)} from its file: "
             "this answer is about the rounded network")
+
+
+#: budget words in a reason -> the option that raises that budget
+BUDGET_FLAGS = (("max_regions", "--max-regions"), ("time_limit", "--time-limit"), ("max_memory", "--max-memory"),
+                ("max-regions", "--max-regions"), ("time-limit", "--time-limit"), ("max-memory", "--max-memory"))
+
+
+def budget_hint(reason) -> str:
+    """``"; raise --max-regions to go further"`` when a budget stopped the work, else ``""``."""
+    if not reason:
+        return ""
+    flags = []
+    for word, flag in BUDGET_FLAGS:
+        if word in reason and flag not in flags and flag not in reason:
+            flags.append(flag)
+    return f"; raise {' or '.join(flags)} to go further" if flags else ""
 
 
 def note(args, msg: str) -> None:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from .common import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, InputError, emit, load, parse_box, positive_int, write_cert
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    InputError,
+    budget_hint,
+    emit,
+    load,
+    parse_box,
+    positive_int,
+    write_cert,
+)
 
 __all__ = ["add_arguments", "cmd_equiv"]
 
@@ -33,7 +44,9 @@ def cmd_equiv(args) -> int:
     obj = res.to_dict()
     obj["certificate"] = args.cert if wrote else None
     word = {True: "equivalent", False: "not equivalent", None: "undecided"}[res.equivalent]
-    lines = [f"{word}: {res.reason}", f"same orbit under G: {'yes' if res.same_orbit else 'no'}"]
+    hint = budget_hint(res.reason) if res.equivalent is None else ""
+    obj["reason"] = (res.reason or "") + hint if res.equivalent is None else res.reason
+    lines = [f"{word}: {res.reason}{hint}", f"same orbit under G: {'yes' if res.same_orbit else 'no'}"]
     if res.point is not None:
         from ..network.numbers import fmt
         lines.append("point        (" + ", ".join(fmt(v) for v in res.point) + ")")

@@ -19,7 +19,15 @@ import time
 from importlib import import_module
 
 from .. import __version__
-from .common import EXIT_BAD_INPUT, EXIT_UNAVAILABLE, InputError, Parser, UsageError, check_paths, emit
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_UNAVAILABLE,
+    InputError,
+    Parser,
+    UsageError,
+    check_paths,
+    emit,
+)
 
 __all__ = ["main", "entry", "build_parser", "SUBCOMMANDS"]
 

@@ -23,6 +23,7 @@ def add_arguments(sp) -> None:
 def _seed(text):
     """argparse type: numpy seeds are non-negative integers (a negative one used to give a traceback)."""
     import argparse
+
     from ..network.generate import MAX_SEED
     try:
         v = int(text)
@@ -34,7 +35,12 @@ def _seed(text):
 
 
 def cmd_random(args) -> int:
-    from ..network.generate import check_random_size, parse_architecture, parse_init, random_network
+    from ..network.generate import (
+        check_random_size,
+        parse_architecture,
+        parse_init,
+        random_network,
+    )
     try:
         arch = parse_architecture(args.arch)
         check_random_size(arch)
