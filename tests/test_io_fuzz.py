@@ -46,7 +46,7 @@ def _loads_or_input_error(path):
         assert "\n" not in str(e)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4))
 def test_items11_13_npz_byte_forgeries(tmp_path, flips):
     data = bytearray(_npz_bytes())
@@ -57,7 +57,7 @@ def test_items11_13_npz_byte_forgeries(tmp_path, flips):
     _loads_or_input_error(p)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10**6), st.integers(0, 255), st.booleans())
 def test_item11_pt_pickle_forgeries(tmp_path, pos, byte, inside):
     data = _pt_bytes(tmp_path)
