@@ -138,6 +138,7 @@ NPZ_CASES = {
     "not_npy": (_forged(**{"W0.npy": b"hello"}), "bad .npy header"),
     "nested_member": (_forged(**{"x/W9.npy": GOOD["b1.npy"]}), "not a top-level"),
     "extra_member": (_forged(**{"notes.txt": b"hi"}), "not a top-level"),
+    "newline_in_member_name": (_forged(**{"W\n0.npy": b"xx"}), "member W\\n0.npy"),
 }
 
 

@@ -185,6 +185,10 @@ FAKE_CASES = {
     "custom_class": (_raw(b"\x80\x02c__main__\nNet\n)\x81."), "__main__.Net"),
     "not_a_dict": (lambda p: tf.save([1, 2], p), "holds a list"),
     "garbage_pickle": (_raw(b"\x80\x02garbage"), "malformed data.pkl"),
+    # a bytearray declared 2^62 bytes long: the C unpickler would allocate it (MemoryError plus a
+    # SystemError line on stderr); the opcode pre-scan refuses it without allocating
+    "bytearray8_huge": (_raw(b"\x80\x05\x96" + (2**62).to_bytes(8, "little") + b"."), "malformed data.pkl"),
+    "bytearray8_small": (_raw(b"\x80\x05\x96" + (1).to_bytes(8, "little") + b"x."), "BYTEARRAY8"),
 }
 
 

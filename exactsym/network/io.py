@@ -44,9 +44,14 @@ class InputError(Exception):
     """Bad input: the message is one line naming the file and the problem."""
 
     def __init__(self, path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        # one line, whatever a file name or a forged member name holds
+        self.path = _one_line(str(path))
+        self.problem = _one_line(str(problem))
+        super().__init__(f"{self.path}: {self.problem}")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _read_bytes(path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -185,7 +190,7 @@ def _is_npz(path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return any(n.endswith(".npy") for n in z.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
         return False
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 __all__ = ["MAX_NPZ_BYTES", "MAX_MEMBERS", "read_npz_arrays"]
 
@@ -40,7 +41,7 @@ def read_npz_arrays(path, fail) -> dict:
     """
     try:
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as e:
         fail(f"is not a readable .npz archive ({e})")
     with z:
         infos = _check_directory(z.infolist(), fail)
@@ -48,7 +49,8 @@ def read_npz_arrays(path, fail) -> dict:
         for info in infos:
             try:
                 out[info.filename[:-4]] = _read_member(z, info, fail)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+                    RuntimeError) as e:
                 fail(f"member {info.filename}: unreadable ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
     return out
 

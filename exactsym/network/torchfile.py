@@ -156,23 +156,52 @@ def read_torch_arrays(path) -> list:
 
     Raises :class:`TorchFileError` (one line) for anything else.
     """
+    import zlib
     try:
         z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as e:
         raise TorchFileError(f"is not a readable PyTorch zip archive ({e})") from None
-    with z:
-        prefix, pkl = _find_pickle(z)
-        big = _byteorder(z, prefix) == "big"
-        try:
-            obj = _Restricted(_BytesReader(z.read(pkl))).load()
-        except TorchFileError:
-            raise
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError,
-                IndexError, RecursionError) as e:
-            raise TorchFileError(f"has a malformed data.pkl ({type(e).__name__})") from None
-        named = _layers_of(obj)
-        cache: dict = {}
-        return [_materialise(z, prefix, t, big, cache, what) for what, t in named]
+    try:
+        with z:
+            return _read_open(z)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+        raise TorchFileError(f"is a damaged zip archive ({str(e).splitlines()[0][:100] if str(e) else type(e).__name__})") from None
+
+
+def _read_open(z) -> list:
+    prefix, pkl = _find_pickle(z)
+    big = _byteorder(z, prefix) == "big"
+    data = z.read(pkl)
+    _prescan(data)
+    try:
+        obj = _Restricted(_BytesReader(data)).load()
+    except (TorchFileError, zipfile.BadZipFile):
+        raise
+    except Exception as e:  # only allowlisted callables ran: any other failure is a malformed pickle
+        raise TorchFileError(f"has a malformed data.pkl ({type(e).__name__})") from None
+    named = _layers_of(obj)
+    cache: dict = {}
+    return [_materialise(z, prefix, t, big, cache, what) for what, t in named]
+
+
+#: opcodes refused before unpickling: out-of-band buffers, and bytearrays, which the C
+#: unpickler allocates at their declared length before reading (a forged length of 2^62
+#: bytes is a MemoryError and a SystemError message on stderr)
+_REFUSED_OPS = {"BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"}
+
+
+def _prescan(data: bytes) -> None:
+    """Walk the opcodes with :mod:`pickletools` (which reads declared lengths against the
+    bytes that remain, allocating nothing) before the unpickler runs."""
+    import pickletools
+    try:
+        for op, _, _ in pickletools.genops(data):
+            if op.name in _REFUSED_OPS:
+                raise TorchFileError(f"data.pkl uses the pickle opcode {op.name}, which torch.save never writes")
+    except TorchFileError:
+        raise
+    except Exception as e:  # truncated data, a length past the end, an unknown opcode
+        raise TorchFileError(f"has a malformed data.pkl ({str(e).splitlines()[0][:80] if str(e) else type(e).__name__})") from None
 
 
 def _BytesReader(data):
