@@ -160,3 +160,22 @@ def test_item17_iii_fails_without_a_mechanism():
     assert [net.forward([x])[0] for x in (-2, -1, 0, 1, 2)] == [4, 2, 0, 1, 2]
     r = check_certificate(_cert(net, "no-hidden-symmetries", {"criterion": "shallow", "kernel_dimension": 0}))
     assert not r.valid and "(iii) fails" in r.reason
+
+
+def test_item6_adversarial_collisions_are_bounded():
+    """The referee's attack: flip vectors in the kernel of the table's functionals collide on every
+    subset pair; the search must stay bounded (refuse) instead of running 2^n exact tests."""
+    import time
+    from fractions import Fraction
+
+    from exactsym.check.shared.flips import mitm_functionals, zero_one_kernel_vectors
+    p1, p2 = mitm_functionals(3)
+    v = [p1[1] * p2[2] - p1[2] * p2[1], p1[2] * p2[0] - p1[0] * p2[2], p1[0] * p2[1] - p1[1] * p2[0]]
+    assert sum(a * b for a, b in zip(p1, v)) == 0 == sum(a * b for a, b in zip(p2, v))
+    # multiples 1, 2, 4, ... and one non-integer negative: mixed signs, no zero-sum set at all
+    coef = [Fraction(2 ** k) for k in range(39)] + [Fraction(-(2 ** 39) + 1, 2)]
+    vecs = [[c * x for x in v] for c in coef]
+    t = time.perf_counter()
+    with pytest.raises(OverflowError, match="exact tests"):
+        zero_one_kernel_vectors(vecs)
+    assert time.perf_counter() - t < 30

@@ -85,6 +85,10 @@ def _registry():
 CLAIMS = None
 
 
+#: claims whose domain is in slice coordinates (``proofs/slices.md``): never inside a bundle
+SLICE_CLAIMS = ("slice-regions-complete",)
+
+
 class _Context:
     """What is known of the certificate so far, for the wording of every reason."""
 
@@ -127,7 +131,11 @@ def _single(cert, ctx) -> tuple[str, str]:
     keys(cert, "certificate", required=("format", "claim", "network", "network_sha256", "domain",
                                         "evidence") + extra, optional=("provenance",))
     _network_and_domain(cert, ctx)
-    return claim, verify(cert) or "verified"
+    summary = verify(cert) or "verified"
+    if claim in SLICE_CLAIMS:          # the domain of a slice lives in slice coordinates u in R^k
+        box = parse_domain(cert["domain"], 0)
+        ctx.domain = domain_words(box, len(cert["evidence"]["points"]) - 1) + " in slice coordinates"
+    return claim, summary
 
 
 def _bundle(cert, ctx) -> tuple[str, str]:
@@ -141,6 +149,9 @@ def _bundle(cert, ctx) -> tuple[str, str]:
     for i, sub in enumerate(subs):
         if not isinstance(sub, dict):
             raise CheckFailure(f"claims[{i}] is not an object")
+        if sub.get("claim") in SLICE_CLAIMS:
+            raise CheckFailure(f"claims[{i}]: a slice claim reads the domain in slice coordinates and "
+                               "cannot share a bundle's domain")
         carried = [k for k in INHERITED if k in sub]
         if carried:
             raise CheckFailure(f"claims[{i}] carries {carried[0]!r}: sub-claims inherit "

@@ -9,7 +9,9 @@ Certificate::
                   "sliced_network_sha256": ...,        # G(u) = F(P_0 + D u)
                   "regions": {regions-complete evidence of G}}}
 
-The checker recomputes :math:`G` from :math:`F` and the points exactly
+The domain is in the slice coordinates :math:`u \in \mathbb{R}^k` (k = 1 for a line,
+2 for a plane); for that reason a slice claim cannot be a sub-claim of a bundle, whose
+domain is read in the network's input coordinates. The checker recomputes :math:`G` from :math:`F` and the points exactly
 (:mod:`.shared.slice`), compares its SHA-256, and verifies the inner
 evidence exactly as a ``regions-complete`` certificate of :math:`G` on the
 domain. The regions of :math:`G` are the traces of the regions of

@@ -10,7 +10,7 @@ Deciding whether some nonempty set S of the vectors x_1..x_n sums to zero
    still in play, every zero-sum set avoids the j with phi(x_j) > 0, which
    are dropped; repeated to a fixpoint over the coordinate functionals, the
    vectors themselves, their sum and a few fixed pseudo-random integer
-   functionals. When every c_j w_j is positive in one coordinate (the
+   functionals. When every c_j w_j is positive in the same coordinate (the
    (1,23,1) case with all c_j w_j > 0) this empties the set at once;
 2. on what is left (n vectors, kernel dimension f), an exact search of
    ``2^min(f, ceil(n/2))`` steps: a depth-first search over the kernel's free
@@ -117,6 +117,8 @@ def zero_one_search(vectors, limit: int = SEARCH_LIMIT, first_only: bool = True)
         local = _mitm([X[j] for j in live], first_only)
         how = f"meet-in-the-middle over {len(live)} vectors"
     found = [sorted(live[i] for i in S) for S in local]
+    # every reported set is re-verified on the original vectors (cheap; closes any search bug)
+    found = [S for S in found if all(sum(X[j][k] for j in S) == 0 for k in range(len(X[0])))]
     if not first_only:
         _, free_all = rref_kernel(vectors)
         found.sort(key=lambda S: [int(g in S) for g in free_all])
@@ -218,6 +220,16 @@ def _subset_sums(ys):
     return out
 
 
+def mitm_functionals(m):
+    """The two fixed integer functionals on Z^m that key the meet-in-the-middle table."""
+    state, phis = 0x2545F4914F6CDD1D, ([], [])
+    for phi in phis:                     # a zero-sum set matches in both
+        for _ in range(m):
+            state = (state * 6364136223846793005 + 1442695040888963407) % 2 ** 64
+            phi.append((state >> 3) - 2 ** 60)
+    return phis
+
+
 def _mitm(cols, first_only):
     """Zero-sum sets by meet in the middle (``proofs/shallow-criterion.md`` §4, Lemma M).
 
@@ -230,17 +242,19 @@ def _mitm(cols, first_only):
     2^floor(n/2) + 2^ceil(n/2) sums plus one exact test per match.
     """
     m, h = len(cols[0]), len(cols) // 2
-    state, phi = 0x2545F4914F6CDD1D, []
-    for _ in range(m):
-        state = (state * 6364136223846793005 + 1442695040888963407) % 2 ** 64
-        phi.append((state >> 3) - 2 ** 60)
-    ys = [sum(a * b for a, b in zip(phi, x)) for x in cols]
+    phis = mitm_functionals(m)
+    # one integer key per vector: phi_1 and phi_2 packed so that sums of keys are keys of sums
+    big = 1 << (2 * max(1, max(abs(a) for x in cols for a in x)).bit_length() + 140 + len(cols))
+    ys = [sum(a * b for a, b in zip(phis[0], x)) * big + sum(a * b for a, b in zip(phis[1], x)) for x in cols]
     table = {}
     for mask, v in enumerate(_subset_sums(ys[:h])):
         table.setdefault(v, []).append(mask)
-    found = []
+    found, tests = [], 0
     for mask, v in enumerate(_subset_sums(ys[h:])):
         for a in table.get(-v, ()):
+            tests += 1
+            if tests > 1 << SEARCH_LIMIT:   # adversarial collisions: bounded work, refuse (Bound, §4)
+                raise OverflowError(f"meet-in-the-middle needed more than 2^{SEARCH_LIMIT} exact tests")
             S = {i for i in range(h) if a >> i & 1} | {h + i for i in range(len(cols) - h) if mask >> i & 1}
             if S and all(sum(cols[j][k] for j in S) == 0 for k in range(m)):
                 found.append(S)
