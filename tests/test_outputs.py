@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from badinput import assert_bad, snapshot
+from badinput import assert_bad
 from conftest import EXAMPLES
 
 FLIP = os.path.join(EXAMPLES, "flip.json")

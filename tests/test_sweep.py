@@ -302,7 +302,7 @@ def test_item15_second_sweep_on_one_csv_is_refused(tmp_path, run_cli):
             "--no-certify", "--workers", "1", "-o", out]
     holder = _hold_lock(out)
     try:
-        line = assert_bad(run_cli, tmp_path, argv, [str(out)], ["another sweep", f"pid {holder.pid}"])
+        assert_bad(run_cli, tmp_path, argv, [str(out)], ["another sweep", f"pid {holder.pid}"])
     finally:
         holder.kill()
         holder.wait()
@@ -354,4 +354,4 @@ def test_item15_reproduce_rejects_malformed_cells(tmp_path, run_cli, column, val
         w.writeheader()
         w.writerows(rows)
     assert_bad(run_cli, tmp_path, ["reproduce", src, "-o", tmp_path / "figs"], [str(src)],
-               ["row 3", f"line 4", repr(column), words])
+               ["row 3", "line 4", repr(column), words])

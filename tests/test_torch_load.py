@@ -16,7 +16,6 @@ import pytest
 import torchfmt as tf
 from badinput import assert_bad
 from exactsym import Network, load_network
-from exactsym.network.io import InputError
 
 RNG = np.random.default_rng(7)
 
