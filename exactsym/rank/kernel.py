@@ -193,7 +193,7 @@ def _pivot_block(el, cols):
 
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
-                        progress=None, max_primes: int = 24):
+                        progress=None, max_primes: int = 16):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
@@ -212,8 +212,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     if not C1:
         return "exact", info
     X, order = _pivot_block(el, C1)
-    acc, N = X.astype(object), p
-    need = row_norm_bits(net, points)
+    cols = _Columns(X, p, row_norm_bits(net, points))
     for _ in range(max_primes):
         if time_limit is not None and time.monotonic() - t0 > time_limit:
             return "unsettled", dict(info, why="time limit during kernel reconstruction")
@@ -223,21 +222,54 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
             return "higher", e
         if e.rank < r or sorted(e.pivots) != sorted(piv):
             continue  # this prime is unlucky for the minor: skip it
-        Xq, oq = _pivot_block(e, C1)
-        acc = (acc + N * (((Xq.astype(object) - acc) * pow(N, -1, q)) % q)) % (N * q)
-        N *= q
         info["primes"].append(q)
+        cols.add(_pivot_block(e, C1)[0], q)
         if progress:
-            progress(f"kernel: {len(info['primes'])} primes, {N.bit_length()} bits")
-        V = reconstruct(acc, N)
-        if V is None:
-            continue
-        wbits = _vector_bits(V)
-        if N.bit_length() > need + wbits + 1:
-            info["bits"] = N.bit_length()
-            info["vectors"] = (C1, order, V)
+            progress(f"kernel: {len(info['primes'])} primes, {cols.N.bit_length()} bits, "
+                     f"{cols.n_done} of {len(C1)} directions proven")
+        if cols.all_done:
+            info["bits"] = cols.N.bit_length()
+            info["vectors"] = (C1, order, cols.result())
             return "exact", info
-    return "unsettled", dict(info, why=f"kernel not reconstructed with {len(info['primes'])} primes")
+    return "unsettled", dict(info, why=f"kernel not reconstructed with {len(info['primes'])} primes "
+                                       f"({cols.n_done} of {len(C1)} directions)")
+
+
+class _Columns:
+    """CRT accumulation per kernel direction; a direction is proven and frozen as soon as its
+    reconstruction exists and the modulus exceeds its verification bound (module docstring)."""
+
+    def __init__(self, X, p, need_bits):
+        self.acc = X.astype(object)
+        self.N = p
+        self.need = need_bits
+        self.done = {}
+        self.mods = {}
+
+    @property
+    def n_done(self):
+        return len(self.done)
+
+    @property
+    def all_done(self):
+        return len(self.done) == self.acc.shape[1]
+
+    def add(self, Xq, q):
+        active = [j for j in range(self.acc.shape[1]) if j not in self.done]
+        A = self.acc[:, active]
+        N = self.N
+        self.acc[:, active] = (A + N * (((Xq[:, active].astype(object) - A) * pow(N, -1, q)) % q)) % (N * q)
+        self.N = N * q
+        for j in active:
+            V = reconstruct(self.acc[:, j:j + 1], self.N)
+            if V is not None and self.N.bit_length() > self.need + _vector_bits(V) + 1:
+                self.done[j] = V[:, 0]
+
+    def result(self):
+        out = np.empty(self.acc.shape, dtype=object)
+        for j, col in self.done.items():
+            out[:, j] = col
+        return out
 
 
 def _vector_bits(V) -> int:
