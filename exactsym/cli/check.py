@@ -41,7 +41,8 @@ def cmd_check(args) -> int:
         res = check_certificate(cert)
     obj = res.to_dict()
     obj["file"] = args.cert
-    obj["engine"] = getattr(args, "engine", "stdlib")
-    obj["seconds"] = round(time.monotonic() - t0, 3)
+    if getattr(args, "engine", "stdlib") != "stdlib":
+        obj["engine"] = args.engine
+        obj["seconds"] = round(time.monotonic() - t0, 3)
     emit(args, obj, f"{'VALID' if res.valid else 'INVALID'}  {res.claim}: {res.reason}")
     return EXIT_OK if res.valid else EXIT_FAILED
