@@ -74,7 +74,8 @@ def dim_fun(net: Network, box=None, seed: int = 0, n_points: int | None = None,
     if deadline is None and time_limit is not None:
         deadline = t0 + time_limit
     dom = domain_json(box)
-    fd = functional_dimension(net, n_points=n_points, seed=seed, box=box, progress=progress)
+    fd = functional_dimension(net, n_points=n_points, seed=seed, box=box, progress=progress,
+                              time_limit=None if deadline is None else max(0.0, deadline - t0))
     base = dict(bound=net.bound, D=net.D, H=net.H, domain=dom, seed=seed, batch=fd)
     if fd.rank == fd.cap:
         return DimFunResult(fd.rank, exact=True, what="dim_fun", certificate=fd.certificate,

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -573,7 +574,8 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
                      exact=el.rank == cap, rows=el.independent_rows, pivots=el.pivots, prime=p,
                      points=pts, labels=lab, cap=cap, scaling_rank=scaling_rank, rejected=rejected)
     if not res.exact and settle:
-        el = _settle_deficit(net, pts, lab, res, el, rng, p, progress)
+        el = _settle_deficit(net, pts, lab, res, el, rng, p, progress,
+                             None if time_limit is None else time.monotonic() + time_limit)
     del el  # free the O(cap x D) basis before the certificate's own check
     if progress:
         progress("certificate: checking the minor mod its bound prime")
@@ -607,7 +609,7 @@ def _sample(net, n, seed, scale, box):
     return pts, np.array(labs, dtype=np.int8).reshape(n, net.H)
 
 
-def _settle_deficit(net, pts, lab, res, el, rng, p, progress):
+def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
     """Settle a deficit exactly: multimodular kernel first (:mod:`.kernel`), FLINT solve as fallback.
 
     Returns the eliminator of the prime finally used (its basis is freed by the caller).
@@ -624,7 +626,8 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress):
     gen = primes()
     eliminate = lambda q: modular_rank(net, pts, lab, q, target=res.cap)  # noqa: E731
     for _ in range(4):
-        status, info = settle_multimodular(net, pts, lab, el, eliminate, gen, progress=progress)
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        status, info = settle_multimodular(net, pts, lab, el, eliminate, gen, progress=progress, time_limit=left)
         if status != "higher":
             break
         el = info   # an earlier prime was unlucky: keep the better witness
@@ -641,7 +644,7 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress):
         _kernel_from_info(net, res, info)
         return el
     res.note = info.get("why", "")
-    if len(pts) * net.n_out * net.D <= EXACT_LIMIT:
+    if len(pts) * net.n_out * net.D <= EXACT_LIMIT and (deadline is None or time.monotonic() < deadline):
         if progress:
             progress("kernel: falling back to FLINT's exact solve")
         _settle(net, pts, res, lab)

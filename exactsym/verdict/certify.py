@@ -80,7 +80,8 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
     if use_regions:
         try:
             from ..arrangement import regions as enumerate_regions
-            reg = enumerate_regions(net, box=box, max_regions=max_regions, time_limit=time_limit,
+            reg = enumerate_regions(net, box=box, max_regions=max_regions,
+                                    time_limit=None if deadline is None else max(0.0, deadline - time.monotonic()),
                                     progress=progress)
             reg_seen = reg
             regions_info = {"count": len(reg.regions), "complete": bool(reg.complete),
@@ -93,7 +94,7 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
                 reg = None
         except ImportError:
             not_proven.append("stability of deeper neurons (region enumeration unavailable)")
-    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None)
+    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None, deadline=deadline)
     base = dict(bound=net.bound, D=net.D, H=net.H, suspects=suspects, regions=regions_info)
     if witnesses:
         w = witnesses[0]

@@ -19,18 +19,21 @@ class Deadline(Exception):
     """The wall-clock budget ran out during the exponential search of (iv)."""
 
 
-def zero_one_search(vectors, limit_free: int = SEARCH_LIMIT, deadline: float | None = None):
+def zero_one_search(vectors, limit_free: int = SEARCH_LIMIT, deadline: float | None = None,
+                    first_only: bool = True):
     """A nonempty S with ``sum_{j in S} vectors[j] = 0``, or None; exact, with a wall-clock deadline.
 
     Same enumeration as :func:`exactsym.check.shared.flips.zero_one_kernel_vectors`
     (a 0/1 kernel vector is the combination of the kernel basis with its own
     values on the free coordinates), checking ``time.monotonic()`` against
-    ``deadline`` every 1024 candidates (raises :class:`Deadline`).
+    ``deadline`` every 1024 candidates (raises :class:`Deadline`). With
+    ``first_only=False`` returns the list of all such sets instead.
     """
     basis, free = rref_kernel(vectors)
     if len(free) > limit_free:
         raise OverflowError(f"kernel dimension {len(free)} exceeds the search limit {limit_free}")
     n = len(vectors)
+    found = []
     for t, bits in enumerate(product((0, 1), repeat=len(free))):
         if deadline is not None and t % 1024 == 0 and time.monotonic() > deadline:
             raise Deadline(f"time limit reached after {t} of {2 ** len(free)} flip sets")
@@ -38,10 +41,12 @@ def zero_one_search(vectors, limit_free: int = SEARCH_LIMIT, deadline: float | N
             continue
         v = [sum((bt * bv[i] for bt, bv in zip(bits, basis)), Fraction(0)) for i in range(n)]
         if all(x in (0, 1) for x in v):
-            return [i for i in range(n) if v[i] == 1]
-    return None
+            found.append([i for i in range(n) if v[i] == 1])
+            if first_only:
+                return found[0]
+    return None if first_only else found
 
-__all__ = ["shallow_criterion"]
+__all__ = ["shallow_criterion", "zero_one_search", "Deadline"]
 
 
 def shallow_criterion(net: Network, deadline: float | None = None) -> dict:
