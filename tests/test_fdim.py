@@ -133,7 +133,7 @@ def test_deficit_settled_exactly(arch, seed):
     fr = flint_rank(net, res.points)
     assert res.exact and res.rank == fr
     if res.rank < res.bound:
-        assert res.second_rank == res.rank and res.flint_rank == fr
+        assert res.method  # which exact method settled it is recorded
         assert len(res.kernel) == net.D - fr
         # J v = 0 over Q, checked here with the checker's Fractions
         rows = [r for x in res.points for r in jacobian_rows(net, x)]
@@ -392,7 +392,10 @@ def test_kernel_classification_small_example():
 def test_deficit_settled_by_kernel_certificate_alone(monkeypatch):
     """Large-matrix path: no fmpz rank, the rank is capped by verified kernel vectors."""
     import exactsym.rank.fdim as fd
+    import exactsym.rank.kernel as kr
     monkeypatch.setattr(fd, "FMPZ_RANK_LIMIT", 0)
+    monkeypatch.setattr(kr, "settle_multimodular",
+                        lambda *a, **k: ("unsettled", {"why": "disabled in this test"}))
     net = random_network([3, 5, 5, 2], seed=2)
     res = functional_dimension(net, seed=0)
     fr = flint_rank(net, res.points)

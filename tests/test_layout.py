@@ -13,7 +13,7 @@ import networkx as nx
 PKG = Path(__file__).resolve().parent.parent / "exactsym"
 
 #: layer of each subpackage; a module may import only from its own layer or lower ones
-LAYERS = {"network": 0, "check": 1, "arrangement": 2, "rank": 3, "verdict": 4,
+LAYERS = {"network": 0, "check": 1, "fastcheck": 1, "arrangement": 2, "rank": 3, "verdict": 4,
           "experiments": 5, "plot": 5, "cli": 6}
 #: modules of check/ that the fast path may import (the entry point and the shared helpers)
 FAST_PATH_MAY_USE = ("exactsym.check", "exactsym.check.shared")

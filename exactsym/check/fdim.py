@@ -10,7 +10,8 @@ activation pattern is constant nearby, so :math:`F` is polynomial in theta
 there and :math:`J_Z` is well defined and rational. If
 :math:`\det J_Z[R, C] \not\equiv 0 \pmod p` (p dividing no denominator), the
 rational minor is nonzero, so :math:`\operatorname{rank}_{\mathbb Q} J_Z \ge r`
-and hence :math:`\dim_{fun}(\theta) \ge r`.
+and hence :math:`\dim_{fun}(\theta) \ge r` (on a box domain the points must lie
+strictly inside it, so the smooth points of the box's interior give the bound there).
 
 Binding. Any prime with a nonzero minor would prove the claim, so to make
 every number in the certificate matter the prime is *derived* from the rest
@@ -37,12 +38,14 @@ from __future__ import annotations
 
 from .common import (
     CheckFailure,
+    in_domain_strict,
     integer,
     is_prime,
     keys,
     jacobian_rows,
     labels_of,
     load_network,
+    parse_domain,
     pre_activations,
     rational_vector,
     residue,
@@ -104,8 +107,7 @@ def det_nonzero_packed(M: list, p: int) -> bool:
 
 def verify_fdim_ge(cert) -> str:
     net = load_network(cert)
-    if cert.get("domain") not in ("R^n", f"R^{net.n0}"):
-        raise CheckFailure(f"fdim>=r: unsupported domain {cert.get('domain')!r}")
+    box = parse_domain(cert.get("domain"), net.n0)  # R^n0, or a box: every point strictly inside
     ev = keys(cert.get("evidence"), "evidence", required=EVIDENCE_KEYS)
     P = integer(ev.get("prime"), "evidence.prime", lo=2)
     if not is_prime(P):
@@ -148,6 +150,8 @@ def verify_fdim_ge(cert) -> str:
             # integer(): 1.0 == 1 in Python, but a label is a JSON integer
             if integer(s, f"evidence.labels[{i}][{j}]") not in (1, -1):
                 raise CheckFailure(f"evidence.labels[{i}][{j}] must be 1 or -1")
+        if box is not None and not in_domain_strict(pt, box):
+            raise CheckFailure(f"evidence.points[{i}] is not strictly inside the domain box")
         exact = labels_of(pre_activations(net, pt))
         if 0 in exact:
             raise CheckFailure(f"evidence.points[{i}] lies on a bent hyperplane")

@@ -17,6 +17,15 @@ def add_arguments(sp) -> None:
     sp.add_argument("--time-limit", type=float, default=60.0, metavar="S")
 
 
+def _fdim_line(res) -> str:
+    """Only a proven dim_fun is called exact; a batch rank is called a lower bound."""
+    if res.fdim_exact:
+        return f"fdim         dim_fun = {res.fdim} exactly" + (" = D - H" if res.fdim == res.bound else
+                                                              f" < D - H = {res.bound}")
+    return (f"fdim         rank of this batch >= {res.fdim}, a lower bound of dim_fun "
+            f"(D - H = {res.bound})")
+
+
 def cmd_certify(args) -> int:
     from ..verdict.certify import certify
     net = load(args, args.net)
@@ -30,9 +39,7 @@ def cmd_certify(args) -> int:
              f"network      {args.net}  architecture {tuple(net.architecture)}, D = {net.D}, H = {net.H}, "
              f"D - H = {net.bound}"]
     if res.fdim is not None:
-        lines.append(f"fdim         {'exactly ' if res.fdim_exact and res.fdim < res.bound else ''}{res.fdim}"
-                     + (" = D - H (certified)" if res.fdim == res.bound else
-                        f" < D - H = {res.bound}" + ("" if res.fdim_exact else " (a lower bound from a batch)")))
+        lines.append(_fdim_line(res))
     lines.append(f"reason       {res.reason}")
     if res.mechanisms:
         lines.append("witnesses")

@@ -143,6 +143,28 @@ cdef class Eliminator:
     def independent_rows(self):
         return [self.e.indep[j] for j in range(self.e.rank)]
 
+    def basis_matrix(self):
+        """The basis as a ``(rank, ncols)`` uint64 array of residues in [0, p).
+
+        On the double path the basis is fully reduced (Gauss-Jordan): basis
+        row j is 1 at ``pivots[j]`` and 0 at every other pivot column, so for
+        each non-pivot column f the vector with 1 at f, ``-B[j, f]`` at
+        ``pivots[j]`` and 0 elsewhere spans the kernel of the rows seen, mod p.
+        """
+        import numpy as np
+        out = np.empty((self.e.rank, self.e.ncols), dtype=np.uint64)
+        cdef uint64_t[:, ::1] ov = out
+        cdef int64_t j
+        for j in range(self.e.rank):
+            if es_elim_basis_row(self.e, j, &ov[j, 0]) != ES_OK:
+                raise IndexError(j)
+        return out
+
+    @property
+    def reduced(self):
+        """True when the basis is fully reduced (the double path)."""
+        return bool(self.e.use_double)
+
     def basis_row(self, int64_t j, uint64_t[::1] out):
         """Copy basis row ``j`` (residues in [0, p)) into ``out``."""
         if out.shape[0] != self.e.ncols:

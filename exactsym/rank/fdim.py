@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -97,6 +98,9 @@ class FdimResult:
     rejected: list = field(default_factory=list)
     note: str = ""
     certificate: dict | None = None
+    method: str = ""
+    kernel_info: dict | None = None
+    box: object = None
 
     @property
     def deficient(self) -> bool:
@@ -295,7 +299,6 @@ def _settle(net, points, res: FdimResult, labels=None):
             res.note = "a kernel vector fails J v = 0 over Q (unlucky primes); rank not settled"
             return None
     K = [_primitive([V[i][j] for i in range(D)]) for j in range(nf)]
-    # the scaling generators lie in the kernel (an identity; checked, not assumed)
     S = scaling_generators(net)
     if S and nrows:
         St = flint.fmpq_mat(D, len(S), [flint.fmpq(S[j][i].numerator, S[j][i].denominator)
@@ -305,9 +308,19 @@ def _settle(net, points, res: FdimResult, labels=None):
             raise AssertionError("a scaling generator is not in ker J_Z: internal error")
     else:
         res.kernel_scaling_in_kernel = True
-    # kernel directions outside the span of the scaling generators: greedy
-    # mod p over [S; K]; a modular rank equal to the row count proves the
-    # chosen rows independent over Q, and dim ker - rank S of them are needed.
+    _split_kernel(net, res, K, S)
+    res.exact = True
+    return r
+
+
+def _split_kernel(net, res, K, S) -> None:
+    """Set ``res.kernel = K`` and split it against the scaling generators S.
+
+    Kernel directions outside the span of S: greedy mod p over [S; K]; a
+    modular rank equal to the row count proves the chosen rows independent
+    over Q, and dim ker - rank S of them are needed.
+    """
+    D, nf = net.D, len(K)
     p = res.prime if res.prime < 2 ** 63 else 1048583
     Sint = []
     for v in S:
@@ -330,12 +343,64 @@ def _settle(net, points, res: FdimResult, labels=None):
     res.kernel = K
     res.kernel_extra = extra
     if S and nf and nf * D <= 200_000:
+        import flint
         base = [[flint.fmpq(q.numerator, q.denominator) for q in v] for v in S]
         r0 = flint.fmpq_mat(base).rank()
         res.kernel_in_scaling_span = [flint.fmpq_mat(base + [[flint.fmpq(c) for c in v]]).rank() == r0
                                       for v in K]
-    res.exact = True
-    return r
+
+
+#: Largest (D - r) x D for which the kernel basis is materialised as Python lists.
+KERNEL_LIST_LIMIT = 2_000_000
+
+
+def _kernel_from_info(net, res, info) -> None:
+    """The kernel basis of a multimodular settlement: unit vectors, generators, reconstructed n_c."""
+    from ..network.group import scaling_generators
+    from .kernel import structural_zero_columns
+    D = net.D
+    if (D - res.rank) * D > KERNEL_LIST_LIMIT:
+        return
+    Z = structural_zero_columns(net, res.points, res.labels)
+    K = []
+    for c in Z:
+        v = [0] * D
+        v[int(c)] = 1
+        K.append(v)
+    S = scaling_generators(net)
+    if "vectors" in info:
+        C1, order, V = info["vectors"]
+        for j, c in enumerate(C1):
+            col = V[:, j]
+            L = 1
+            for q in col:
+                L = L * q.denominator // math.gcd(L, q.denominator)
+            v = [0] * D
+            v[c] = L
+            for i, pc in enumerate(order):
+                v[int(pc)] = int(col[i] * L)
+            K.append(_primitive(v))
+    # complete with the scaling generators independent of what is there (mod p: a lower bound
+    # on the rank over Q, and D - r is the most there can be)
+    pr = _odd_prime(res.prime)
+    e = _modp.Eliminator(D, D - res.rank, pr)
+    rows = [[c % pr for c in v] for v in K]
+    Sint = []
+    for g in S:
+        L = 1
+        for q in g:
+            L = L * q.denominator // math.gcd(L, q.denominator)
+        Sint.append([int(q * L) for q in g])
+    rows += [[c % pr for c in v] for v in Sint]
+    if rows:
+        with blas_threads():
+            e.add_rows(np.ascontiguousarray(np.array(rows, dtype=np.uint64)))
+    pick = [i for i in e.independent_rows if i >= len(K)]
+    K = K + [Sint[i - len(K)] for i in pick]
+    if len(K) != D - res.rank:
+        return
+    res.kernel_scaling_in_kernel = True  # a theorem (proofs/scaling-kernel.md)
+    _split_kernel(net, res, K, S)
 
 
 def _odd_prime(p: int) -> int:
@@ -373,7 +438,7 @@ def _certificate(net: Network, res: FdimResult) -> dict:
     dens = [q.denominator for q in net.flat()] + [q.denominator for x in pts for q in x]
     cert = {
         "format": "exactsym-cert/1", "claim": "fdim>=r", "r": res.rank,
-        "network": net.to_dict(), "network_sha256": net.sha256(), "domain": "R^n",
+        "network": net.to_dict(), "network_sha256": net.sha256(), "domain": _domain(res.box),
         "evidence": {"points": [[fmt(v) for v in x] for x in pts],
                      "labels": [[int(s) for s in lab] for lab in labs],
                      "rows": rows, "columns": cols, "prime": None},
@@ -387,6 +452,11 @@ def _certificate(net: Network, res: FdimResult) -> dict:
         cols = cols[1:] + cols[:1]
         cert["evidence"]["rows"], cert["evidence"]["columns"] = rows, cols
     raise RuntimeError("no bound prime with a nonzero minor")  # pragma: no cover
+
+
+def _domain(box):
+    from ..arrangement.evidence import domain_json
+    return domain_json(box)
 
 
 def _minor_rank(net, pts, labs, rows, cols, P) -> int:
@@ -426,7 +496,8 @@ def _minor_rank(net, pts, labs, rows, cols, P) -> int:
 
 def functional_dimension(net: Network, points=None, n_points: int | None = None, seed=None,
                          *, prime: int | None = None, settle: bool = True, extra_rounds: int = 1,
-                         scale: float = 1.0, block: int = 128) -> FdimResult:
+                         scale: float = 1.0, block: int = 128, box=None, progress=None,
+                         time_limit: float | None = None) -> FdimResult:
     """Batch functional dimension of ``net``, certified.
 
     ``points``: rational points (any entries :func:`exactsym.numbers.parse_entry`
@@ -443,6 +514,11 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     ``exact`` is true only when the rank reaches the cap). The certificate
     carries its own prime, derived from its content
     (:func:`exactsym.check.fdim.bound_prime`).
+
+    ``box = (lo, hi)``: sampled points lie strictly inside ``(lo, hi)^n0``
+    (uniform, dyadic); the certificate's domain is then the box.
+    ``progress``: a callable taking one line (phase reports);
+    ``time_limit``: seconds for settling a deficit (then ``exact`` may stay false).
     """
     rng = random.Random(seed)
     D, H = net.D, net.H
@@ -471,7 +547,7 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     else:
         n = default_n_points(net) if n_points is None else int(n_points)
         try:
-            pts, lab = sample_points(net, n, seed=rng.randrange(2 ** 63), scale=scale)
+            pts, lab = _sample(net, n, rng.randrange(2 ** 63), scale, box)
         except RuntimeError as e:
             raise ValueError(f"{e} (every sampled point lay on a bent hyperplane)") from None
     dens = _denominators(net, pts)
@@ -483,7 +559,7 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
     while not given and n_points is None and not el.done and rounds < extra_rounds:
         rounds += 1
         try:
-            more, mlab = sample_points(net, len(pts), seed=rng.randrange(2 ** 63), scale=scale)
+            more, mlab = _sample(net, len(pts), rng.randrange(2 ** 63), scale, box)
         except RuntimeError:
             break
         dm = _denominators(net, more)
@@ -492,36 +568,89 @@ def functional_dimension(net: Network, points=None, n_points: int | None = None,
         modular_rank(net, more, mlab, p, eliminator=el)
         pts = pts + more
         lab = np.concatenate([lab, mlab])
+    if progress:
+        progress(f"elimination: rank {el.rank} mod {p} of cap {cap} ({len(pts)} points)")
     res = FdimResult(rank=el.rank, bound=net.bound, D=D, H=H, n_points=len(pts),
                      exact=el.rank == cap, rows=el.independent_rows, pivots=el.pivots, prime=p,
                      points=pts, labels=lab, cap=cap, scaling_rank=scaling_rank, rejected=rejected)
-    del el  # free the O(cap x D) basis before the certificate's own check
     if not res.exact and settle:
-        # second, independent prime (same fast path; the 128-bit path costs
-        # r * D modular products per row and is kept for the tests and callers)
-        p2 = random_prime(rng, "double", avoid=_denominators(net, pts), exclude=[p])
-        e2 = modular_rank(net, pts, lab, p2, target=cap, block=block)
-        res.second_prime, res.second_rank = p2, e2.rank
-        if e2.rank > res.rank:  # the first prime was unlucky: keep the better witness
-            res.rank, res.rows, res.pivots, res.prime = e2.rank, e2.independent_rows, e2.pivots, p2
-            res.exact = e2.rank == cap
-        used = [p, p2]
-        for _ in range(6):
-            if res.exact:
-                break
-            rq = _settle(net, pts, res, lab)
-            if res.exact or (rq is None and "EXACT_LIMIT" in res.note):
-                break
-            # the primes so far missed part of the rank: try another one
-            p3 = random_prime(rng, "u64", avoid=_denominators(net, pts), exclude=used)
-            used.append(p3)
-            e3 = modular_rank(net, pts, lab, p3, target=cap, force_u64=True)  # 62-bit fallback
-            if e3.rank > res.rank:
-                res.rank, res.rows, res.pivots, res.prime = e3.rank, e3.independent_rows, e3.pivots, p3
-                res.note = ""
-                res.exact = e3.rank == cap
+        el = _settle_deficit(net, pts, lab, res, el, rng, p, progress,
+                             None if time_limit is None else time.monotonic() + time_limit)
+    del el  # free the O(cap x D) basis before the certificate's own check
+    if progress:
+        progress("certificate: checking the minor mod its bound prime")
+    res.box = box
     res.certificate = _certificate(net, res)
     return res
+
+
+def _sample(net, n, seed, scale, box):
+    """``n`` smooth points: N(0, scale^2) on R^n0, uniform strictly inside the box otherwise."""
+    if box is None:
+        return sample_points(net, n, seed=seed, scale=scale)
+    from ..arrangement.patterns import batch_labels
+    lo, hi = Fraction(box[0]), Fraction(box[1])
+    den = 1 << max(16, (4 * n).bit_length())   # fine dyadic grid strictly inside (lo, hi)
+    npr = np.random.default_rng(seed)
+    span = int((hi - lo) * den)
+    pts, labs = [], []
+    for _ in range(100):
+        need = n - len(pts)
+        if need <= 0:
+            break
+        G = npr.integers(1, span, size=(need, net.n0))
+        cand = [tuple(lo + Fraction(int(v), den) for v in row) for row in G]
+        lab, _ = batch_labels(net, cand)
+        good = np.all(lab != 0, axis=1) if net.H else np.ones(len(cand), dtype=bool)
+        pts += [cand[i] for i in np.nonzero(good)[0]]
+        labs += [lab[i] for i in np.nonzero(good)[0]]
+    if len(pts) < n:
+        raise RuntimeError("could not sample enough smooth points")
+    return pts, np.array(labs, dtype=np.int8).reshape(n, net.H)
+
+
+def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
+    """Settle a deficit exactly: multimodular kernel first (:mod:`.kernel`), FLINT solve as fallback.
+
+    Returns the eliminator of the prime finally used (its basis is freed by the caller).
+    """
+    from .kernel import settle_multimodular
+    used = [p]
+
+    def primes():
+        while True:
+            q = random_prime(rng, "double", avoid=_denominators(net, pts), exclude=used)
+            used.append(q)
+            yield q
+
+    gen = primes()
+    eliminate = lambda q: modular_rank(net, pts, lab, q, target=res.cap)  # noqa: E731
+    for _ in range(4):
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        status, info = settle_multimodular(net, pts, lab, el, eliminate, gen, progress=progress, time_limit=left)
+        if status != "higher":
+            break
+        el = info   # an earlier prime was unlucky: keep the better witness
+        res.rank, res.rows, res.pivots, res.prime = el.rank, el.independent_rows, el.pivots, el.p
+        res.exact = el.rank == res.cap
+        if res.exact:
+            return el
+    if status == "exact":
+        res.exact = True
+        res.method = (f"multimodular kernel: {info['zero_columns']} zero columns, {info['known']} known "
+                      f"kernel vectors, {info['reconstructed']} reconstructed over {len(info['primes'])} "
+                      "primes, J v = 0 proven")
+        res.kernel_info = info
+        _kernel_from_info(net, res, info)
+        return el
+    res.note = info.get("why", "")
+    if len(pts) * net.n_out * net.D <= EXACT_LIMIT and (deadline is None or time.monotonic() < deadline):
+        if progress:
+            progress("kernel: falling back to FLINT's exact solve")
+        _settle(net, pts, res, lab)
+        if res.exact:
+            res.method = "FLINT exact solve on the pivot minor, J v = 0 checked over Z"
+    return el
 
 
 def _incoming_rows_nonzero(net: Network) -> bool:

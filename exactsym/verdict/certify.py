@@ -68,15 +68,22 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
     so that stability mechanisms of deeper neurons can be decided; by
     default only when the network has depth >= 3 or a box domain.
     """
+    import time
+    t_start = time.monotonic()
+    deadline = None if time_limit is None else t_start + time_limit
+    dom_text = "R^n0" if box is None else f"[{box[0]},{box[1]}]^n0"
+    _say = _progress_writer(progress, t_start)
     proven, not_proven = [], []
-    regions_info, reg = None, None
+    regions_info, reg, reg_seen = None, None, None
     if use_regions is None:
         use_regions = net.depth >= 3 or box is not None
     if use_regions:
         try:
             from ..arrangement import regions as enumerate_regions
-            reg = enumerate_regions(net, box=box, max_regions=max_regions, time_limit=time_limit,
+            reg = enumerate_regions(net, box=box, max_regions=max_regions,
+                                    time_limit=None if deadline is None else max(0.0, deadline - time.monotonic()),
                                     progress=progress)
+            reg_seen = reg
             regions_info = {"count": len(reg.regions), "complete": bool(reg.complete),
                             "reason": getattr(reg, "reason", None)}
             if reg.complete:
@@ -87,7 +94,7 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
                 reg = None
         except ImportError:
             not_proven.append("stability of deeper neurons (region enumeration unavailable)")
-    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None)
+    witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None, deadline=deadline)
     base = dict(bound=net.bound, D=net.D, H=net.H, suspects=suspects, regions=regions_info)
     if witnesses:
         w = witnesses[0]
@@ -97,34 +104,35 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
                              reason=w.description, proven=proven, not_proven=not_proven,
                              witness=w, certificate=w.certificate, **base)
 
-    from ..rank.fdim import functional_dimension
-    fd = functional_dimension(net, n_points=n_points, seed=seed)
-    rank, rank_kind, fdim_evidence = fd.rank, "batch", fd.certificate["evidence"] if fd.certificate else None
-    exact_dim = None
-    if reg is not None and rank < net.bound:
-        # a batch can miss small regions; a decisive set over the complete enumeration cannot
-        from ..rank.decisive import functional_dimension_decisive
-        dec = functional_dimension_decisive(net, box=box, result=reg)
-        if dec.complete and dec.rank is not None:
-            exact_dim = dec.rank
-            if dec.rank > rank:
-                ev = _decisive_as_batch(net, reg, dec.certificate) if dec.rank == net.bound else None
-                rank, rank_kind = dec.rank, "decisive"
-                fdim_evidence = ev
+    from ..rank.dimfun import dim_fun
+    if progress:
+        _say("functional dimension: batch rank, then a decisive set if needed")
+    dfr = dim_fun(net, box=box, seed=seed, n_points=n_points, max_regions=max_regions,
+                  regions_result=reg_seen, deadline=deadline)
+    fd = dfr.batch
+    rank = dfr.rank
+    rank_kind = "decisive" if dfr.decisive is not None else "batch"
+    fdim_evidence = fd.certificate["evidence"] if fd.certificate and fd.rank == rank else None
+    exact_dim = rank if dfr.exact else None
+    if dfr.decisive is not None and dfr.rank == net.bound and dfr.regions is not None:
+        fdim_evidence = _decisive_as_batch(net, dfr.regions, dfr.decisive.certificate)
+    dec = dfr.decisive
     full = rank == net.bound
     rows_ok = _rows_nonzero(net)
     head = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             "domain": domain_json(box)}
     claims = []
     if full:
-        proven.append(f"functional dimension >= D - H = {net.bound} (modular-rank certificate on a "
-                      f"{'decisive set' if rank_kind == 'decisive' else 'batch of points'}), so it equals D - H")
+        proven.append(f"functional dimension = D - H = {net.bound} on {dom_text} (modular-rank certificate on a "
+                      f"{'decisive set' if rank_kind == 'decisive' else 'batch of points in the domain'}; "
+                      "D - H is an upper bound)")
     elif exact_dim is not None:
-        proven.append(f"functional dimension = {exact_dim} < D - H = {net.bound} exactly (decisive set "
+        proven.append(f"functional dimension = {exact_dim} < D - H = {net.bound} exactly on {dom_text} (decisive set "
                       f"over a complete region enumeration, with D - {exact_dim} exact kernel vectors)")
     else:
-        not_proven.append(f"full functional dimension: the batch rank is {rank} < D - H = {net.bound}"
-                          + (" (exact rank of this batch, a lower bound for dim_fun)" if fd.exact else ""))
+        not_proven.append(f"the functional dimension: the rank of this batch is {rank} < D - H = {net.bound}"
+                          + (" (exact for the batch)" if fd.exact else " (a certified lower bound)")
+                          + f", a lower bound of dim_fun ({dfr.reason})")
     if full and rows_ok and box is None and fdim_evidence is not None:
         claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fdim_evidence}})
         proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
@@ -133,14 +141,14 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
 
     crit = None
     if net.depth == 2 and box is None:
-        crit = shallow_criterion(net)
+        crit = shallow_criterion(net, deadline=deadline)
         if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
             claims.insert(0, {"claim": "no-hidden-symmetries",
                               "evidence": {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"],
                                            }})
             proven.insert(0, "no hidden symmetries on R^n0: the shallow criterion (i)-(iv) holds exactly")
             cert = dict(head, claims=claims)
-            return CertifyResult("no-hidden-symmetries", rank, fd.exact, mechanisms=[], criterion=crit,
+            return CertifyResult("no-hidden-symmetries", rank, dfr.exact, mechanisms=[], criterion=crit,
                                  reason="shallow criterion (i)-(iv) holds", proven=proven,
                                  not_proven=not_proven, certificate=cert, **base)
         not_proven.append("global absence of hidden symmetries: " + "; ".join(crit["failing"])
@@ -152,7 +160,7 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
                           "proven for R^n0 only")
     if claims:
         cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
-        return CertifyResult("locally-identifiable", rank, fd.exact, mechanisms=[], criterion=crit,
+        return CertifyResult("locally-identifiable", rank, dfr.exact, mechanisms=[], criterion=crit,
                              reason="fdim = D - H and every hidden incoming row is nonzero",
                              proven=proven, not_proven=not_proven, certificate=cert, **base)
     if not rows_ok:
@@ -169,8 +177,18 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
         cert = dec.certificate
     else:
         cert = dict(head, claim="fdim>=r", r=rank, evidence=fdim_evidence) if rank and fdim_evidence else None
-    return CertifyResult("undecided", rank, fd.exact or exact_dim is not None, mechanisms=[], criterion=crit, reason=reason,
+    return CertifyResult("undecided", rank, dfr.exact, mechanisms=[], criterion=crit, reason=reason,
                          proven=proven, not_proven=not_proven, certificate=cert, **base)
+
+
+def _progress_writer(on, t0):
+    import sys
+    import time
+
+    def say(line):
+        if on and sys.stderr.isatty():
+            sys.stderr.write(f"exactsym: [{time.monotonic() - t0:6.1f} s] {line}\n")
+    return say
 
 
 class _RegionFacts:
@@ -203,7 +221,7 @@ def _decisive_as_batch(net, reg, cert) -> dict | None:
     rows = [where[r // nd] * nd + r % nd for r in ev["rows"]]
     out = {"points": [flat[i][0] for i in used], "labels": [flat[i][1] for i in used],
            "rows": rows, "columns": list(ev["columns"])}
-    body = {"claim": "fdim>=r", "r": net.bound, "network_sha256": net.sha256(), "domain": "R^n",
+    body = {"claim": "fdim>=r", "r": net.bound, "network_sha256": net.sha256(), "domain": domain_json(reg.box),
             "evidence": out}
     dens = [v.denominator for v in net.flat()] + [parse_entry(c).denominator for p in out["points"] for c in p]
     P = bound_prime(body, dens)

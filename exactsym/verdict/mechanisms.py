@@ -30,7 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..check.shared.flips import flip_matrices, zero_one_kernel_vectors
+from ..check.shared.flips import flip_matrices
+from .criteria import Deadline, zero_one_search
 from ..check.shared.mechanisms import transform
 from ..check.shared.orbit import same_orbit
 from ..network.model import Network
@@ -123,7 +124,8 @@ def stability_facts(net: Network, box=None, regions=None) -> dict:
     return facts
 
 
-def detect(net: Network, box=None, regions=None, first_only: bool = False) -> tuple[list, list]:
+def detect(net: Network, box=None, regions=None, first_only: bool = False,
+           deadline: float | None = None) -> tuple[list, list]:
     """All mechanism witnesses found exactly, and a list of suspects (strings).
 
     ``box`` is ``None`` (all of R^n0) or ``(lo, hi)`` for the cube ``[lo, hi]^n0``.
@@ -190,9 +192,9 @@ def detect(net: Network, box=None, regions=None, first_only: bool = False) -> tu
                 elif j < k:
                     suspects.append(f"rows ({l},{j}) and ({l},{k}) are negatively proportional (mechanism 5 suspect)")
         # 6: flip sets
-        try:
-            sets = zero_one_kernel_vectors(flip_matrices(net, l), first_only=False)
-        except OverflowError as e:
+        try:  # wall-clock budget of certify (deadline: time.monotonic() value)
+            sets = zero_one_search(flip_matrices(net, l), first_only=False, deadline=deadline)
+        except (OverflowError, Deadline) as e:
             sets = []
             suspects.append(f"layer {l}: flip-set search not decided ({e})")
         for S in sets:

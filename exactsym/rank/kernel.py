@@ -1,0 +1,285 @@
+r"""Exact kernel of a batch Jacobian at BLAS speed (``proofs/modular-lemma.md`` §4).
+
+Setting. :math:`J = J_Z` is the batch Jacobian (m x D, rational), p a prime
+dividing no denominator, and the elimination mod p has seen *every* row of
+J and returned rank r, pivot columns P and the fully reduced basis B
+(:meth:`exactsym.rank._modp.Eliminator.basis_matrix`). F = the D - r other
+columns. A nonzero r x r minor mod p proves :math:`\operatorname{rank}_{\mathbb Q} J \ge r`.
+To prove :math:`\le r` it suffices to exhibit D - r vectors in
+:math:`\ker_{\mathbb Q} J` whose restrictions to F are linearly independent.
+
+Known kernel vectors, exact without computation:
+
+* the H scaling generators (:func:`exactsym.network.group.scaling_generators`),
+  in every :math:`\ker J_Z` (``proofs/scaling-kernel.md``);
+* :math:`e_c` for every *structurally zero* column c: at every point of Z,
+  either the input coordinate / activation that multiplies the parameter is
+  0 (inactive neuron, or a zero input coordinate), or every path from the
+  parameter's neuron to an output passes an inactive neuron or a zero
+  weight (:func:`structural_zero_columns`); such a column is 0 exactly.
+
+Their restrictions to F are row-reduced mod p; the k0 independent ones fix
+pivots inside F, and the other k_u = D - r - k0 columns C1 of F are covered
+by the reduced kernel vectors :math:`n_c` (``n_c[F] = e_c``), which are
+unique over Q when the rank is r. Their pivot coordinates are
+:math:`-B[:, c]`; they are recovered over Q by the Chinese remainder theorem
+over further primes (each a full elimination of J with the same rank and F)
+and rational reconstruction.
+
+Verification (exact, no bigint Jacobian). Let :math:`w = L n_c` be an
+integer vector and :math:`c_x = s_x \prod_l q_l` (``s_x`` the lcm of the
+denominators of x, ``q_l`` of layer l), so :math:`c_x J_x` is an integer
+row. By construction :math:`w \equiv L n_c^{(i)} \pmod{p_i}` with
+:math:`n_c^{(i)} \in \ker (J \bmod p_i)`, so the integer
+:math:`c_x J_{x,k} w` is divisible by :math:`N = \prod_i p_i`. It is smaller
+than N in absolute value when :math:`N > c_x \|J_{x,k}\|_1 \|w\|_\infty`
+(bounded by :func:`row_norm_bits`), hence it is 0: :math:`J w = 0` exactly.
+The k0 known vectors and the k_u vectors :math:`n_c` restrict to F as an
+invertible matrix mod p, so they are independent over Q: rank J = r.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from ..network.group import scaling_generators
+from ..network.model import Network
+from . import _modp
+from .modular import blas_threads, residues
+
+__all__ = ["structural_zero_columns", "known_kernel_split", "reconstruct", "rational_reconstruct",
+           "row_norm_bits", "settle_multimodular"]
+
+
+def structural_zero_columns(net: Network, points, labels) -> np.ndarray:
+    """Columns of :math:`J_Z` that are zero for a structural reason (see module docstring).
+
+    ``R_l[x, i]``: neuron (l, i) is active at x and some nonzero weight leads
+    to a reached neuron of layer l+1 (outputs are always reached); a
+    parameter column is possibly nonzero iff at some point its neuron is
+    reached and its input (activation, input coordinate or the bias's 1) is nonzero.
+    """
+    arch, d = net.architecture, net.depth
+    n = len(points)
+    nonzero_in = [np.array([[v != 0 for v in x] for x in points], dtype=bool).reshape(n, arch[0])]
+    h = 0
+    for l in range(1, d):
+        nonzero_in.append(np.asarray(labels[:, h:h + arch[l]]) > 0)
+        h += arch[l]
+    reach = [None] * (d + 1)
+    reach[d] = np.ones((n, arch[d]), dtype=bool)
+    for l in range(d - 1, 0, -1):
+        Wn = np.array([[w != 0 for w in row] for row in net.layers[l][0]], dtype=np.int64)
+        reach[l] = nonzero_in[l] & ((reach[l + 1].astype(np.int64) @ Wn) > 0)
+    parts = []
+    for l in range(1, d + 1):
+        parts.append(((reach[l].T.astype(np.int64) @ nonzero_in[l - 1].astype(np.int64)) > 0).ravel())
+        parts.append(reach[l].any(axis=0))
+    return np.nonzero(~np.concatenate(parts))[0]
+
+
+def known_kernel_split(net: Network, zero_cols, free: list, p: int):
+    """Row-reduce the known kernel vectors restricted to the free columns ``free`` mod p.
+
+    Returns ``(k0, C1)``: the number of independent known vectors and the
+    free columns (global indices) they leave uncovered.
+    """
+    k = len(free)
+    if k == 0:
+        return 0, []
+    pos = {c: t for t, c in enumerate(free)}
+    rows = []
+    for c in zero_cols:
+        row = np.zeros(k, dtype=np.uint64)
+        row[pos[int(c)]] = 1   # zero columns are never pivots
+        rows.append(row)
+    for g in scaling_generators(net):
+        rows.append(residues([g[c] for c in free], p))
+    e = _modp.Eliminator(k, k, p)
+    if rows:
+        with blas_threads():
+            e.add_rows(np.ascontiguousarray(np.array(rows, dtype=np.uint64)))
+    covered = set(e.pivots)
+    return e.rank, [free[t] for t in range(k) if t not in covered]
+
+
+def rational_reconstruct(u: int, N: int):
+    """The fraction a/b with a = b u mod N, |a|, b <= sqrt(N/2), gcd(b, N) = 1, or None."""
+    if u == 0:
+        return Fraction(0)
+    bound = math.isqrt(N // 2)
+    r0, r1, s0, s1 = N, u, 0, 1
+    while r1 > bound:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        s0, s1 = s1, s0 - q * s1
+    if s1 == 0 or abs(s1) > bound or math.gcd(s1, N) != 1:
+        return None
+    return Fraction(r1, s1)
+
+
+def reconstruct(X: np.ndarray, N: int):
+    """Entrywise rational reconstruction of an object array of residues mod N (None on failure)."""
+    cache = {}
+    out = np.empty(X.shape, dtype=object)
+    flat, res = X.ravel(), out.ravel()
+    for t, u in enumerate(flat):
+        u = int(u)
+        q = cache.get(u, False)
+        if q is False:
+            q = cache[u] = rational_reconstruct(u, N)
+        if q is None:
+            return None
+        res[t] = q
+    return out
+
+
+def row_norm_bits(net: Network, points) -> int:
+    r"""An integer b with :math:`c_x \|J_{x,k}\|_1 < 2^b` for every point x and output k.
+
+    :math:`|G_l[k, a]| \le (|W_d| \cdots |W_{l+1}|)[k, a]` and
+    :math:`|a_{l}| \le u_l = |W_l| u_{l-1} + |b_l|`, :math:`u_0 = |x|`;
+    computed in float64 on nonnegative numbers (relative error far below the
+    factor 2 added), so the bound is rigorous (``proofs/modular-lemma.md`` §4).
+    """
+    Wabs = [np.abs(np.array([[float(w) for w in row] for row in W], dtype=np.float64)) for W, _ in net.layers]
+    babs = [np.abs(np.array([float(v) for v in b], dtype=np.float64)) for _, b in net.layers]
+    X = np.abs(np.array([[float(v) for v in x] for x in points], dtype=np.float64)).reshape(len(points), net.n0)
+    d = net.depth
+    u = [X]
+    for l in range(1, d):
+        u.append(u[-1] @ Wabs[l - 1].T + babs[l - 1])
+    g = [None] * (d + 1)
+    g[d] = np.ones(net.n_out)
+    G = np.eye(net.n_out)
+    for l in range(d - 1, 0, -1):
+        G = G @ Wabs[l]
+        g[l] = G.max(axis=0) if G.size else np.zeros(0)
+    bound = np.zeros(len(points))
+    for l in range(1, d + 1):
+        gl = g[l].sum() if l < d else 1.0
+        bound += gl * (u[l - 1].sum(axis=1) + 1.0)
+    q = 1
+    for v in net.flat():
+        q = q * v.denominator // math.gcd(q, v.denominator)
+    qbits = (q ** d).bit_length()
+    sbits = max((_lcm_den(x).bit_length() for x in points), default=1)
+    with np.errstate(over="ignore"):
+        top = float(np.max(bound)) * 2.0 if len(points) else 1.0
+    if not math.isfinite(top):
+        return 1 << 30
+    return qbits + sbits + max(1, math.ceil(math.log2(top + 1)))
+
+
+def _lcm_den(x) -> int:
+    s = 1
+    for v in x:
+        s = s * v.denominator // math.gcd(s, v.denominator)
+    return s
+
+
+def _pivot_block(el, cols):
+    """(-B[:, cols]) mod p with basis rows sorted by pivot column; and that pivot order."""
+    B = el.basis_matrix()
+    piv = np.array(el.pivots, dtype=np.int64)
+    order = np.argsort(piv)
+    p = el.p
+    blk = B[order][:, cols]
+    return (p - blk) % p, piv[order]
+
+
+def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
+                        progress=None, max_primes: int = 16):
+    """Prove rank = ``el.rank`` exactly with the method of the module docstring.
+
+    ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
+    re-runs it mod another prime; ``primes``: an iterator of fresh primes.
+    Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
+    the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
+    that eliminator), or ``"unsettled"`` (``info`` says why).
+    """
+    t0 = time.monotonic()
+    D, r, p = net.D, el.rank, el.p
+    piv = set(el.pivots)
+    free = [c for c in range(D) if c not in piv]
+    Z = structural_zero_columns(net, points, labels)
+    k0, C1 = known_kernel_split(net, Z, free, p)
+    info = {"zero_columns": len(Z), "known": k0, "reconstructed": len(C1), "primes": [p], "bits": 0}
+    if not C1:
+        return "exact", info
+    X, order = _pivot_block(el, C1)
+    cols = _Columns(X, p, row_norm_bits(net, points))
+    for _ in range(max_primes):
+        if time_limit is not None and time.monotonic() - t0 > time_limit:
+            return "unsettled", dict(info, why="time limit during kernel reconstruction")
+        q = next(primes)
+        e = eliminate(q)
+        if e.rank > r:
+            return "higher", e
+        if e.rank < r or sorted(e.pivots) != sorted(piv):
+            continue  # this prime is unlucky for the minor: skip it
+        info["primes"].append(q)
+        cols.add(_pivot_block(e, C1)[0], q)
+        if progress:
+            progress(f"kernel: {len(info['primes'])} primes, {cols.N.bit_length()} bits, "
+                     f"{cols.n_done} of {len(C1)} directions proven")
+        if cols.all_done:
+            info["bits"] = cols.N.bit_length()
+            info["vectors"] = (C1, order, cols.result())
+            return "exact", info
+    return "unsettled", dict(info, why=f"kernel not reconstructed with {len(info['primes'])} primes "
+                                       f"({cols.n_done} of {len(C1)} directions)")
+
+
+class _Columns:
+    """CRT accumulation per kernel direction; a direction is proven and frozen as soon as its
+    reconstruction exists and the modulus exceeds its verification bound (module docstring)."""
+
+    def __init__(self, X, p, need_bits):
+        self.acc = X.astype(object)
+        self.N = p
+        self.need = need_bits
+        self.done = {}
+        self.mods = {}
+
+    @property
+    def n_done(self):
+        return len(self.done)
+
+    @property
+    def all_done(self):
+        return len(self.done) == self.acc.shape[1]
+
+    def add(self, Xq, q):
+        active = [j for j in range(self.acc.shape[1]) if j not in self.done]
+        A = self.acc[:, active]
+        N = self.N
+        self.acc[:, active] = (A + N * (((Xq[:, active].astype(object) - A) * pow(N, -1, q)) % q)) % (N * q)
+        self.N = N * q
+        for j in active:
+            V = reconstruct(self.acc[:, j:j + 1], self.N)
+            if V is not None and self.N.bit_length() > self.need + _vector_bits(V) + 1:
+                self.done[j] = V[:, 0]
+
+    def result(self):
+        out = np.empty(self.acc.shape, dtype=object)
+        for j, col in self.done.items():
+            out[:, j] = col
+        return out
+
+
+def _vector_bits(V) -> int:
+    """Bits of the largest entry of the integer vectors L_c n_c (columns of V scaled)."""
+    best = 1
+    for j in range(V.shape[1]):
+        col = V[:, j]
+        L = 1
+        for q in col:
+            L = L * q.denominator // math.gcd(L, q.denominator)
+        m = max(max((abs(q.numerator) * (L // q.denominator) for q in col), default=0), L)
+        best = max(best, m.bit_length())
+    return best
