@@ -34,7 +34,7 @@ def _registry():
     """claim name -> verifier(cert) raising CheckFailure or returning a one-line summary."""
     reg = {}
     from importlib import import_module
-    for mod in ("fdim", "regions", "symmetry", "equiv"):
+    for mod in ("fdim", "regions", "symmetry", "equiv", "deep"):
         try:
             m = import_module(f".{mod}", __name__)
         except ImportError:
