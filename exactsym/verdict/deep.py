@@ -258,12 +258,12 @@ def two_hidden_layer_certificate(net: Network, regions_result) -> dict | str:
         return "the two-hidden-layer criterion needs depth d = 3"
     if net.n0 < 2:
         return "the two-hidden-layer criterion needs n0 >= 2 (no crossing witnesses on a line)"
-    if regions_result is None or not regions_result.complete or regions_result.box is not None:
-        return "needs a complete region enumeration on R^n0 to find witnesses"
     tl = TwoLayer(net)
     why = _global_failure(tl)
     if why:
         return why
+    if regions_result is None or not regions_result.complete or regions_result.box is not None:
+        return "needs a complete region enumeration on R^n0 to find the witnesses of (H3), (H4), (H7)"
     wit = find_witnesses(net, regions_result)
     crossings, r, t_hat = _broken_flats(tl, wit["crossings"])
     if r < t_hat + 1:

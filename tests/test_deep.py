@@ -1,0 +1,283 @@
+"""The two-hidden-layer criterion (proofs/deep-two-hidden-layers.md, "DT"): producer and checker.
+
+Soundness tests that can fail: planted mechanisms 1-7 are never certified (by the
+producer, nor by the checker given a certificate of the unplanted network);
+certified random networks have decisive dim_fun = D - H and no mechanism;
+tampering with any point of a certificate fails; each hypothesis fails alone;
+the counterexample X1 of DT §10 is a true hidden symmetry that the guards refuse.
+"""
+import copy
+from fractions import Fraction as Q
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exactsym.arrangement import regions
+from exactsym.check import check_certificate
+from exactsym.check.common import CheckFailure
+from exactsym.check.deep import check_anchor, check_nf1, check_rows_and_columns
+from exactsym.check.shared.orbit import same_orbit
+from exactsym.check.shared.twolayer import TwoLayer, in_span, rule_r3
+from exactsym.network.generate import centred_network
+from exactsym.network.model import Network
+from exactsym.rank.decisive import functional_dimension_decisive
+from exactsym.verdict.deep import find_witnesses, two_hidden_layer_certificate
+from exactsym.verdict.equiv import equivalent
+from exactsym.verdict.mechanisms import detect
+
+#: (architecture, seed) of centred networks whose regions are generic and which the criterion certifies
+CERTIFIED = [((3, 4, 4, 1), 0), ((3, 4, 4, 1), 1), ((2, 4, 4, 1), 0), ((2, 5, 5, 1), 0),
+             ((3, 3, 3, 2), 2), ((4, 4, 4, 1), 0)]
+
+
+def _net(arch, W1, b1, W2, b2, W3, b3):
+    f = lambda M: [[Q(v) for v in r] for r in M]  # noqa: E731
+    g = lambda v: [Q(x) for x in v]  # noqa: E731
+    return Network(arch, [(f(W1), g(b1)), (f(W2), g(b2)), (f(W3), g(b3))])
+
+
+def _layers(net):
+    return [([list(r) for r in W], list(b)) for W, b in net.layers]
+
+
+def _with(net, layers):
+    return Network(net.architecture, [(W, b) for W, b in layers])
+
+
+def _certify(net):
+    reg = regions(net, progress=False)
+    return reg, two_hidden_layer_certificate(net, reg)
+
+
+@pytest.fixture(scope="module")
+def base():
+    net = centred_network((3, 4, 4, 1), seed=0)
+    reg, cert = _certify(net)
+    assert isinstance(cert, dict), cert
+    return net, reg, cert
+
+
+def _transplant(cert, net):
+    c = copy.deepcopy(cert)
+    c["network"], c["network_sha256"] = net.to_dict(), net.sha256()
+    return c
+
+
+# ---------------------------------------------------------------- counterexample X1 (DT §10)
+
+def _x1():
+    W1, b1 = [[0, 1], [1, 0], [0, 1]], [0, 5, 5]
+    theta = _net((2, 3, 2, 1), W1, b1, [[1, 1, -1], [0, 1, 1]], [0, -10], [[1, 1]], [0])
+    theta_p = _net((2, 3, 2, 1), W1, b1, [[2, 1, -1], [-1, 1, 1]], [0, -10], [[1, 1]], [0])
+    return theta, theta_p
+
+
+def test_counterexample_x1():
+    theta, theta_p = _x1()
+    pts = [[Q(a, 3), Q(b, 4)] for a in range(-24, 25, 5) for b in range(-30, 31, 3)]
+    for x in pts:
+        z, zp = theta.preactivations(x), theta_p.preactivations(x)
+        # DT §10: for x2 > 0 the two layer-2 neurons swap functions, for x2 <= 0 they agree
+        assert zp[1] == (z[1][::-1] if x[1] > 0 else z[1])
+        assert theta.forward(x) == theta_p.forward(x)
+    assert not same_orbit(theta, theta_p)
+    tl, s0 = TwoLayer(theta), (-1, 1, 1)
+    # epsilon_{1,1} = v'_11 - v_11 = 1 != 0: any rule concluding it is 0 would be unsound.
+    assert theta_p.layers[1][0][0][0] - theta.layers[1][0][0][0] == 1
+    # R2 at q = (0, 0) would fire if the witness condition D5(b) were dropped: the partner
+    # set is {1} and u = 1 separates c_0 from it ...
+    a0, a1 = tl.alpha(0, s0), tl.alpha(1, s0)
+    assert in_span(a1, [tl.ell[0], a0]) and tl.cols[1][0] * 1 >= 0 and tl.cols[0][0] != 0
+    # ... but D5(b) refuses the point: the other layer-2 neuron vanishes there.
+    with pytest.raises(CheckFailure, match="another hidden neuron vanishes"):
+        tl.crossing(0, 0, [Q(0), Q(0)])
+    # R3 at p = (1, 0): both neurons active, c_0 = c_1 = 1 dependent -> (R3b) refuses.
+    with pytest.raises(CheckFailure, match="R3b"):
+        rule_r3(tl, s0, set(), 0, [Q(1), Q(0)])
+    # and the producer does not certify theta.
+    assert isinstance(_certify(theta)[1], str)
+
+
+# ---------------------------------------------------------------- certified networks
+
+class _Facts:
+    def __init__(self, reg):
+        self.patterns = [tuple(r.pattern) for r in reg.regions]
+        self.evidence = reg.certificate["evidence"]
+
+
+@pytest.mark.parametrize("arch,seed", CERTIFIED)
+def test_certified_networks_have_full_dimension_and_no_mechanism(arch, seed):
+    net = centred_network(arch, seed=seed)
+    reg, cert = _certify(net)
+    assert isinstance(cert, dict), cert
+    r = check_certificate(cert)
+    assert r.valid and r.claim == "no-hidden-symmetries", r.reason
+    dec = functional_dimension_decisive(net, result=reg)
+    assert dec.complete and dec.rank == net.D - net.H == dec.bound
+    found, _ = detect(net, None, _Facts(reg))
+    assert found == []
+
+
+def test_shallow_certificates_still_dispatch():
+    import json
+    from pathlib import Path
+    cert = json.loads((Path(__file__).parent.parent / "proofs/examples/shallow-generic.cert.json").read_text())
+    sub = next(dict(c) for c in cert["claims"] if c["claim"] == "no-hidden-symmetries")
+    for key in ("format", "network", "network_sha256", "domain"):
+        sub.setdefault(key, cert.get(key))
+    r = check_certificate(sub)
+    assert r.valid and "shallow" in r.reason, r.reason
+    sub["evidence"] = dict(sub["evidence"], criterion="two-hidden-layer")
+    assert not check_certificate(sub).valid
+
+
+# ---------------------------------------------------------------- planted mechanisms 1-7
+
+def _plant(net, mech):
+    """The network with mechanism `mech` planted (variant label, new network)."""
+    (W1, b1), (W2, b2), (W3, b3) = _layers(net)
+    if mech == "1a":                        # zero output column of (2, 0)
+        W3 = [[Q(0)] + r[1:] for r in W3]
+    elif mech == "1b":                      # zero outgoing column of (1, 0)
+        W2 = [[Q(0)] + r[1:] for r in W2]
+    elif mech == "2":                       # (2, 0) stably unactivated
+        W2[0], b2[0] = [-abs(v) for v in W2[0]], Q(-1)
+    elif mech in ("3", "7"):                # (2, 0) / all of layer 2 stably activated
+        for m in ([0] if mech == "3" else range(len(W2))):
+            W2[m], b2[m] = [abs(v) for v in W2[m]], Q(1)
+    elif mech == "4a":                      # zero incoming weights of (1, 0)
+        W1[0], b1[0] = [Q(0)] * len(W1[0]), Q(1, 2)
+    elif mech == "4b":                      # zero incoming weights of (2, 0)
+        W2[0], b2[0] = [Q(0)] * len(W2[0]), Q(1)
+    elif mech in ("5a", "5b"):              # layer-1 row 1 = (+2 or -1) x row 0
+        lam = Q(2) if mech == "5a" else Q(-1)
+        W1[1], b1[1] = [lam * v for v in W1[0]], lam * b1[0]
+    elif mech == "5c":                      # layer-2 row 1 = 3 x row 0
+        W2[1], b2[1] = [3 * v for v in W2[0]], 3 * b2[0]
+    elif mech == "6a":                      # layer-1 flip set {0, 1}: sum W2[:, i] w_i = 0
+        W1[1], b1[1] = [2 * v for v in W1[0]], 2 * b1[0] + 1
+        for r in W2:
+            r[1] = -r[0] / 2
+    elif mech == "6b":                      # layer-2 flip set {0, 1}: sum c_k W2[k, :] = 0
+        W2[1], b2[1] = [2 * v for v in W2[0]], 2 * b2[0] + 1
+        W3 = [[r[0], -r[0] / 2] + r[2:] for r in W3]
+    return _with(net, [(W1, b1), (W2, b2), (W3, b3)])
+
+
+#: the first hypothesis of DT §2 the producer reports as failing, per planted mechanism
+EXPECTED_REASON = {"1a": "(H2)", "1b": "(H6)", "2": "(H4)", "3": "(H4)", "4a": "(H1)", "4b": "(H4)",
+                   "5a": "(H1)", "5b": "(H1)", "5c": "needs a complete region", "6a": "(H6)",
+                   "6b": "(H4)/(H5)", "7": "(H3)"}
+PLANTED = ["1a", "1b", "2", "3", "4a", "4b", "5a", "5b", "5c", "6a", "6b", "7"]
+
+
+@pytest.mark.parametrize("mech", PLANTED)
+def test_planted_mechanisms_never_certified(base, mech):
+    net0, _, cert0 = base
+    net = _plant(net0, mech)
+    assert net != net0
+    reg, cert = _certify(net)
+    assert isinstance(cert, str), f"mechanism {mech} was certified"
+    assert cert.startswith(EXPECTED_REASON[mech]), cert
+    # the checker refuses the unplanted network's certificate for the planted one
+    assert not check_certificate(_transplant(cert0, net)).valid
+    # and the planted network really has a hidden symmetry when the detector can show it
+    if reg.complete:
+        found, _ = detect(net, None, _Facts(reg))
+        assert found or mech in ("5c",), mech
+
+
+def test_each_hypothesis_fails_alone(base):
+    net0, _, cert0 = base
+    with pytest.raises(CheckFailure, match=r"\(H1\)"):
+        check_rows_and_columns(TwoLayer(_plant(net0, "5a")))
+    with pytest.raises(CheckFailure, match=r"\(H2\)"):
+        check_rows_and_columns(TwoLayer(_plant(net0, "1a")))
+    with pytest.raises(CheckFailure, match=r"\(H6\)"):
+        check_nf1(TwoLayer(_plant(net0, "6a")))
+    net6 = _plant(net0, "6b")
+    wit = find_witnesses(net6, regions(net6, progress=False))
+    by_s = {}
+    for (k, s), q in wit["presence"].items():
+        by_s.setdefault(s, {})[k] = q
+    s0, pts = next((s, p) for s, p in by_s.items() if len(p) == net6.architecture[2])
+    anchor = {"pattern": list(s0), "presence": [[str(v) for v in pts[k]] for k in range(len(pts))]}
+    with pytest.raises(CheckFailure, match=r"\(H5\)"):
+        check_anchor(TwoLayer(net6), anchor)
+    ev = cert0["evidence"]
+    # (H4): with layer-2 row 1 = 3 x row 0, the presence point of (2,0) is one of (2,1) too,
+    # and the two masked forms are proportional
+    anchor = copy.deepcopy(ev["anchor"])
+    anchor["presence"][1] = anchor["presence"][0]
+    with pytest.raises(CheckFailure, match=r"\(H4\) fails: masked forms 0 and 1 are proportional"):
+        check_anchor(TwoLayer(_plant(net0, "5c")), anchor)
+    few = copy.deepcopy(cert0)
+    few["evidence"]["crossings"] = [c for c in ev["crossings"] if c["j"] != 0][:]
+    assert "(H3)" in check_certificate(few).reason
+    short = copy.deepcopy(cert0)
+    short["evidence"]["steps"] = ev["steps"][:-1]
+    assert "(H7)" in check_certificate(short).reason
+    flip = copy.deepcopy(cert0)
+    flip["evidence"]["anchor"]["pattern"][0] *= -1
+    assert "(H4)" in check_certificate(flip).reason
+
+
+# ---------------------------------------------------------------- tampering
+
+def _points(cert):
+    ev = cert["evidence"]
+    out = [("crossings", a) for a in range(len(ev["crossings"]))]
+    out += [("presence", k) for k in range(len(ev["anchor"]["presence"]))]
+    out += [("steps", a) for a, s in enumerate(ev["steps"]) if "point" in s]
+    return out
+
+
+def _point_of(cert, where):
+    kind, a = where
+    ev = cert["evidence"]
+    if kind == "presence":
+        return ev["anchor"]["presence"][a]
+    return ev[kind][a]["point"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_tampering_with_any_point_fails(base, data):
+    _, _, cert0 = base
+    cert = copy.deepcopy(cert0)
+    where = data.draw(st.sampled_from(_points(cert)))
+    pt = _point_of(cert, where)
+    i = data.draw(st.integers(0, len(pt) - 1))
+    delta = data.draw(st.fractions(min_value=-3, max_value=3, max_denominator=50).filter(lambda d: d != 0))
+    pt[i] = str(Q(pt[i]) + delta)
+    assert not check_certificate(cert).valid
+
+
+def test_tampering_with_structure_fails(base):
+    _, _, cert0 = base
+    assert check_certificate(cert0).valid
+    cases = []
+    c = copy.deepcopy(cert0); c["domain"] = {"box": ["-1", "1"]}; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["extra"] = 1; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["steps"].append(c["evidence"]["steps"][0]); cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["k"] = 99; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["steps"][0]["rule"] = "R9"; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["anchor"]["pattern"][0] = 0; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["j"] = True; cases.append(c)  # noqa: E702
+    for a, s in enumerate(cert0["evidence"]["steps"]):
+        if s["rule"] == "R2":
+            c = copy.deepcopy(cert0); c["evidence"]["steps"][a]["u"] = ["0"] * len(s["u"]); cases.append(c)  # noqa: E702
+    for c in cases:
+        assert not check_certificate(c).valid
+
+
+def test_net_weights_change_is_refused(base):
+    net0, _, cert0 = base
+    (W1, b1), (W2, b2), (W3, b3) = _layers(net0)
+    W2[0][0] += Q(1, 3)
+    assert not check_certificate(_transplant(cert0, _with(net0, [(W1, b1), (W2, b2), (W3, b3)]))).valid
+    bad = copy.deepcopy(cert0)
+    bad["network_sha256"] = "0" * 64
+    assert not check_certificate(bad).valid
