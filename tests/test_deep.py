@@ -23,7 +23,6 @@ from exactsym.network.generate import centred_network
 from exactsym.network.model import Network
 from exactsym.rank.decisive import functional_dimension_decisive
 from exactsym.verdict.deep import find_witnesses, two_hidden_layer_certificate
-from exactsym.verdict.equiv import equivalent
 from exactsym.verdict.mechanisms import detect
 
 #: (architecture, seed) of centred networks whose regions are generic and which the criterion certifies
@@ -32,8 +31,8 @@ CERTIFIED = [((3, 4, 4, 1), 0), ((3, 4, 4, 1), 1), ((2, 4, 4, 1), 0), ((2, 5, 5,
 
 
 def _net(arch, W1, b1, W2, b2, W3, b3):
-    f = lambda M: [[Q(v) for v in r] for r in M]  # noqa: E731
-    g = lambda v: [Q(x) for x in v]  # noqa: E731
+    f = lambda M: [[Q(v) for v in r] for r in M]
+    g = lambda v: [Q(x) for x in v]
     return Network(arch, [(f(W1), g(b1)), (f(W2), g(b2)), (f(W3), g(b3))])
 
 
@@ -259,16 +258,16 @@ def test_tampering_with_structure_fails(base):
     _, _, cert0 = base
     assert check_certificate(cert0).valid
     cases = []
-    c = copy.deepcopy(cert0); c["domain"] = {"box": ["-1", "1"]}; cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["extra"] = 1; cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["steps"].append(c["evidence"]["steps"][0]); cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["k"] = 99; cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["steps"][0]["rule"] = "R9"; cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["anchor"]["pattern"][0] = 0; cases.append(c)  # noqa: E702
-    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["j"] = True; cases.append(c)  # noqa: E702
+    c = copy.deepcopy(cert0); c["domain"] = {"box": ["-1", "1"]}; cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["extra"] = 1; cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["steps"].append(c["evidence"]["steps"][0]); cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["k"] = 99; cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["steps"][0]["rule"] = "R9"; cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["anchor"]["pattern"][0] = 0; cases.append(c)
+    c = copy.deepcopy(cert0); c["evidence"]["crossings"][0]["j"] = True; cases.append(c)
     for a, s in enumerate(cert0["evidence"]["steps"]):
         if s["rule"] == "R2":
-            c = copy.deepcopy(cert0); c["evidence"]["steps"][a]["u"] = ["0"] * len(s["u"]); cases.append(c)  # noqa: E702
+            c = copy.deepcopy(cert0); c["evidence"]["steps"][a]["u"] = ["0"] * len(s["u"]); cases.append(c)
     for c in cases:
         assert not check_certificate(c).valid
 
