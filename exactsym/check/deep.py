@@ -93,7 +93,7 @@ def check_anchor(tl: TwoLayer, anchor) -> tuple:
     """(H4) presence of every layer-2 neuron in s0, pairwise non-proportional forms; (H5) (NF2*)."""
     anchor = _obj(anchor, {"pattern", "presence"}, "anchor")
     pat = _list(anchor["pattern"], "anchor.pattern")
-    if len(pat) != tl.n1 or any(isinstance(v, bool) or v not in (1, -1) for v in pat):
+    if len(pat) != tl.n1 or any(type(v) is not int or v not in (1, -1) for v in pat):
         raise CheckFailure(f"anchor.pattern must be {tl.n1} entries +1/-1")
     s0 = tuple(pat)
     pres = _list(anchor["presence"], "anchor.presence")
