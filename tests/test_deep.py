@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from exactsym.arrangement import regions
 from exactsym.check import check_certificate
 from exactsym.check.common import CheckFailure
-from exactsym.check.deep import check_anchor, check_nf1, check_rows_and_columns
+from exactsym.check import deep as check_deep
+from exactsym.check.deep import check_anchor, check_nf1, check_nf2, check_rows_and_columns
 from exactsym.check.shared.orbit import same_orbit
 from exactsym.check.shared.twolayer import TwoLayer, in_span, rule_r3
 from exactsym.network.generate import centred_network
@@ -203,8 +204,9 @@ def test_each_hypothesis_fails_alone(base):
         by_s.setdefault(s, {})[k] = q
     s0, pts = next((s, p) for s, p in by_s.items() if len(p) == net6.architecture[2])
     anchor = {"pattern": list(s0), "presence": [[str(v) for v in pts[k]] for k in range(len(pts))]}
+    s0 = check_anchor(TwoLayer(net6), anchor)
     with pytest.raises(CheckFailure, match=r"\(H5\)"):
-        check_anchor(TwoLayer(net6), anchor)
+        check_nf2(TwoLayer(net6), s0)
     ev = cert0["evidence"]
     # (H4): with layer-2 row 1 = 3 x row 0, the presence point of (2,0) is one of (2,1) too,
     # and the two masked forms are proportional
@@ -280,3 +282,43 @@ def test_net_weights_change_is_refused(base):
     bad = copy.deepcopy(cert0)
     bad["network_sha256"] = "0" * 64
     assert not check_certificate(bad).valid
+
+
+# ---------------------------------------------------------------- X2, X3: the flip checks are load-bearing
+
+def _evidence_without_flip_checks(net):
+    """DT evidence for `net` built without testing (H5), (H6): crossings, an anchor, a full closure."""
+    from exactsym.verdict import deep as producer
+    tl = TwoLayer(net)
+    wit = find_witnesses(net, regions(net, progress=False))
+    crossings, r, t_hat = producer._broken_flats(tl, wit["crossings"])
+    assert r >= t_hat + 1
+    by_s = {}
+    for (k, s), q in wit["presence"].items():
+        by_s.setdefault(s, {})[k] = q
+    for s0, pts in sorted(by_s.items()):
+        if len(pts) < tl.n2:
+            continue
+        L, steps = producer._closure(tl, s0, wit)
+        if len(L) == tl.n1 * tl.n2:
+            anchor = {"pattern": list(s0), "presence": [producer._pt(pts[k]) for k in range(tl.n2)]}
+            return {"format": "exactsym-cert/1", "claim": "no-hidden-symmetries", "network": net.to_dict(),
+                    "network_sha256": net.sha256(), "domain": "R^n",
+                    "evidence": {"criterion": "two-hidden-layer", "crossings": crossings,
+                                 "anchor": anchor, "steps": steps}}
+    raise AssertionError("no anchor with a full closure")
+
+
+@pytest.mark.parametrize("arch,seed,mech,hyp,check", [((4, 4, 4, 1), 0, "6a", "(H6)", "check_nf1"),
+                                                      ((3, 4, 4, 1), 0, "6b", "(H5)", "check_nf2")])
+def test_flip_checks_are_load_bearing(monkeypatch, arch, seed, mech, hyp, check):
+    """DT §10 X2/X3: every hypothesis but one flip condition holds, and theta has a hidden symmetry."""
+    net = _plant(centred_network(arch, seed=seed), mech)
+    found, _ = detect(net, None, _Facts(regions(net, progress=False)))
+    flips = [w for w in found if w.mechanism == 6]
+    assert flips and check_certificate(flips[0].certificate).valid      # a hidden symmetry, checked
+    cert = _evidence_without_flip_checks(net)
+    r = check_certificate(cert)
+    assert not r.valid and hyp in r.reason, r.reason                   # refused by that check alone
+    monkeypatch.setattr(check_deep, check, lambda *a: None)
+    assert check_certificate(cert).valid                               # without it: an unsound verdict

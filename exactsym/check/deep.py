@@ -90,7 +90,7 @@ def check_bend_flats(tl: TwoLayer, crossings) -> tuple[int, int]:
 
 
 def check_anchor(tl: TwoLayer, anchor) -> tuple:
-    """(H4) presence of every layer-2 neuron in s0, pairwise non-proportional forms; (H5) (NF2*)."""
+    """(H4): presence of every layer-2 neuron in s0 and pairwise non-proportional masked forms."""
     anchor = _obj(anchor, {"pattern", "presence"}, "anchor")
     pat = _list(anchor["pattern"], "anchor.pattern")
     if len(pat) != tl.n1 or any(type(v) is not int or v not in (1, -1) for v in pat):
@@ -107,10 +107,15 @@ def check_anchor(tl: TwoLayer, anchor) -> tuple:
         for m in range(k):
             if rank([alphas[k], alphas[m]]) < 2:
                 raise CheckFailure(f"(H4) fails: masked forms {m} and {k} are proportional")
+    return s0
+
+
+def check_nf2(tl: TwoLayer, s0) -> None:
+    """(H5) (NF2*) at the anchor: no nonempty S with sum_{k in S} c_k grad alpha_k = 0."""
+    alphas = [tl.alpha(k, s0) for k in range(tl.n2)]
     nf2 = [[tl.cols[k][o] * u for o in range(tl.n3) for u in alphas[k][:-1]] for k in range(tl.n2)]
     if not no_zero_one_sum(nf2):
         raise CheckFailure("(H5) fails: a set S of layer-2 neurons has sum c_k grad alpha_k = 0 (NF2*)")
-    return s0
 
 
 def check_nf1(tl: TwoLayer) -> None:
@@ -171,6 +176,7 @@ def verify_two_hidden_layer(cert) -> str:
     check_rows_and_columns(tl)
     r, t_hat = check_bend_flats(tl, ev["crossings"])
     s0 = check_anchor(tl, ev["anchor"])
+    check_nf2(tl, s0)
     check_nf1(tl)
     n_steps = replay_closure(tl, s0, ev["steps"])
     return (f"two-hidden-layer criterion holds (r = {r} >= t_hat + 1 = {t_hat + 1}, anchor with all "
