@@ -14,14 +14,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from test_deep import PLANTED, _Facts, _plant  # noqa: E402
+from test_deep import PLANTED, _Facts, _plant
 
-from exactsym.arrangement import regions  # noqa: E402
-from exactsym.check import check_certificate  # noqa: E402
-from exactsym.network.generate import centred_network, random_network  # noqa: E402
-from exactsym.rank.decisive import functional_dimension_decisive  # noqa: E402
-from exactsym.verdict.deep import two_hidden_layer_certificate  # noqa: E402
-from exactsym.verdict.mechanisms import detect  # noqa: E402
+from exactsym.arrangement import regions
+from exactsym.check import check_certificate
+from exactsym.network.generate import centred_network, random_network
+from exactsym.rank.decisive import functional_dimension_decisive
+from exactsym.verdict.deep import two_hidden_layer_certificate
+from exactsym.verdict.mechanisms import detect
 
 ARCHS = [(2, 3, 3, 1), (2, 4, 4, 1), (2, 5, 5, 1), (3, 3, 3, 1), (3, 4, 4, 1), (3, 4, 4, 2), (4, 4, 4, 1)]
 

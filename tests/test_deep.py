@@ -15,9 +15,14 @@ from hypothesis import strategies as st
 
 from exactsym.arrangement import regions
 from exactsym.check import check_certificate
-from exactsym.check.common import CheckFailure
 from exactsym.check import deep as check_deep
-from exactsym.check.deep import check_anchor, check_nf1, check_nf2, check_rows_and_columns
+from exactsym.check.common import CheckFailure
+from exactsym.check.deep import (
+    check_anchor,
+    check_nf1,
+    check_nf2,
+    check_rows_and_columns,
+)
 from exactsym.check.shared.orbit import same_orbit
 from exactsym.check.shared.twolayer import TwoLayer, in_span, rule_r3
 from exactsym.network.generate import centred_network

@@ -44,7 +44,7 @@ FACE_TOL = 1e-9
 MAX_ANCHORS = 6
 
 
-def _facets(reg, n1):
+def _facets(reg):
     """Facet points from the region evidence: (h, region index, point)."""
     for (r, h), ev in reg.facets.items():
         if ev[0] == "facet":
@@ -54,7 +54,7 @@ def _facets(reg, n1):
 def _presence_and_facet1(tl: TwoLayer, reg):
     """Presence witnesses {(k, s1): q} and facet witnesses of layer 1 [(j, p)], deduplicated."""
     presence, facet1, seen = {}, [], set()
-    for h, r, pt in _facets(reg, tl.n1):
+    for h, r, pt in _facets(reg):
         s1 = tuple(reg.regions[r].pattern[:tl.n1])
         if h >= tl.n1:
             presence.setdefault((h - tl.n1, s1), pt)
@@ -122,7 +122,7 @@ def _crossings(tl: TwoLayer, reg):
     """Crossing witnesses [(j, k, q)], one per (j, k, layer-1 pattern off j)."""
     out, seen = [], set()
     facet_set = {}
-    for h, r, _ in _facets(reg, tl.n1):
+    for h, r, _ in _facets(reg):
         facet_set.setdefault(r, set()).add(h)
     for r, hs in facet_set.items():
         s1 = tuple(reg.regions[r].pattern[:tl.n1])
