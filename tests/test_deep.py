@@ -296,8 +296,8 @@ def _evidence_without_flip_checks(net):
     from exactsym.verdict import deep as producer
     tl = TwoLayer(net)
     wit = find_witnesses(net, regions(net, progress=False))
-    crossings, r, t_hat = producer._broken_flats(tl, wit["crossings"])
-    assert r >= t_hat + 1
+    crossings, _, bad = producer._broken_flats(tl, wit["crossings"])
+    assert bad is None
     by_s = {}
     for (k, s), q in wit["presence"].items():
         by_s.setdefault(s, {})[k] = q
@@ -327,3 +327,18 @@ def test_flip_checks_are_load_bearing(monkeypatch, arch, seed, mech, hyp, check)
     assert not r.valid and hyp in r.reason, r.reason                   # refused by that check alone
     monkeypatch.setattr(check_deep, check, lambda *a: None)
     assert check_certificate(cert).valid                               # without it: an unsound verdict
+
+
+@pytest.mark.parametrize("r,groups,bad", [
+    ([3, 3], [], None),                         # fast path: min r_j = 3 >= t_hat + 1 = 2
+    ([2, 2], [], None),                         # no hyperplane through two flats: t_hat = 1
+    ([2, 2], [[0, 1], [0, 1]], [0, 1]),         # n0 = 2: two junk lines could carry all four flats
+    ([1, 5], [[0, 1]], [0]),                    # one flat on H_0: one junk hyperplane carries it
+    ([2, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # 8 flats, 3 junk hyperplanes of 3 flats each would do
+    ([3, 3, 4], [[0, 1, 2]], None),             # the uniform bound r >= t_hat + 1 = 4 fails, subsets pass
+    ([3, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # three junk planes of three flats each would do
+])
+def test_bend_flat_condition(r, groups, bad):
+    """(H3) of DT §2 over all subsets M, against hand-computed cases of the counting in Lemma 4."""
+    from exactsym.check.shared.twolayer import bend_flat_failure
+    assert bend_flat_failure(r, groups) == bad

@@ -13,7 +13,8 @@ points lists of ``n0`` rationals in the strict formats of :mod:`.common`)::
 
 The checker verifies, exactly and in this order, every row of DT §12:
 depth 3, domain R^n0, n0 >= 2; (H1), (H2); every crossing is a broken
-crossing witness (DT D5 with v_kj != 0); (H3) r >= t_hat + 1; (H4) anchor
+crossing witness (DT D5 with v_kj != 0); (H3) the bend-flat count over
+every nonempty subset M of layer-1 neurons; (H4) anchor
 presence witnesses and pairwise non-proportional masked forms; (H5) (NF2*);
 (H6) (NF1); (H7) the closure replayed from L = {} (each step must add a
 pair) ends with every (k, j) learned. The pairs a step adds are recomputed,
@@ -28,7 +29,8 @@ from __future__ import annotations
 from .common import CheckFailure, integer, load_network, parse_domain, rational_vector
 from .shared.twolayer import (
     TwoLayer,
-    flat_counts,
+    bend_flat_failure,
+    flat_incidences,
     no_zero_one_sum,
     rank,
     rule_r1,
@@ -71,8 +73,8 @@ def check_rows_and_columns(tl: TwoLayer) -> None:
             raise CheckFailure(f"(H2) fails: output column c_{k} = 0")
 
 
-def check_bend_flats(tl: TwoLayer, crossings) -> tuple[int, int]:
-    """(H3): every listed crossing is broken (DT D5, v_kj != 0); r >= t_hat + 1."""
+def check_bend_flats(tl: TwoLayer, crossings) -> list[int]:
+    """(H3): every listed crossing is broken (DT D5, v_kj != 0); the subset count of DT §2 holds."""
     flats = []
     for a, c in enumerate(_list(crossings, "crossings")):
         c = _obj(c, {"j", "k", "point"}, f"crossings[{a}]")
@@ -83,10 +85,12 @@ def check_bend_flats(tl: TwoLayer, crossings) -> tuple[int, int]:
         if tl.V[k][j] == 0:
             raise CheckFailure(f"crossings[{a}]: not broken, v_{k}{j} = 0")
         flats.append((j, (tl.ell[j], tl.alpha(k, sp))))
-    r, t_hat = flat_counts(tl, flats)
-    if r < t_hat + 1:
-        raise CheckFailure(f"(H3) fails: r = {r} private bend flats on some H_j, need t_hat + 1 = {t_hat + 1}")
-    return r, t_hat
+    r, groups = flat_incidences(tl, flats)
+    bad = bend_flat_failure(r, groups)
+    if bad is not None:
+        raise CheckFailure(f"(H3) fails for M = {bad}: the private bend flats r_j = {[r[j] for j in bad]} "
+                           "could be carried by |M| hyperplanes outside the H_i")
+    return r
 
 
 def check_anchor(tl: TwoLayer, anchor) -> tuple:
@@ -174,12 +178,12 @@ def verify_two_hidden_layer(cert) -> str:
         raise CheckFailure("the two-hidden-layer criterion needs n0 >= 2")
     tl = TwoLayer(net)
     check_rows_and_columns(tl)
-    r, t_hat = check_bend_flats(tl, ev["crossings"])
+    r = check_bend_flats(tl, ev["crossings"])
     s0 = check_anchor(tl, ev["anchor"])
     check_nf2(tl, s0)
     check_nf1(tl)
     n_steps = replay_closure(tl, s0, ev["steps"])
-    return (f"two-hidden-layer criterion holds (r = {r} >= t_hat + 1 = {t_hat + 1}, anchor with all "
+    return (f"two-hidden-layer criterion holds ({sum(r)} private bend flats, r_j = {r}, anchor with all "
             f"{tl.n2} traces, closure of {n_steps} steps): no hidden symmetries on R^{net.n0}")
 
 

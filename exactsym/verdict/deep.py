@@ -25,7 +25,8 @@ from fractions import Fraction
 from ..check.shared.exact import CheckFailure
 from ..check.shared.twolayer import (
     TwoLayer,
-    flat_counts,
+    bend_flat_failure,
+    flat_incidences,
     no_zero_one_sum,
     rank,
     rule_r1,
@@ -239,11 +240,15 @@ def _global_failure(tl: TwoLayer) -> str | None:
 
 
 def _broken_flats(tl: TwoLayer, crossings):
-    """The broken crossings (v_kj != 0) as certificate entries, and (r, t_hat) over them."""
+    """The broken crossings (v_kj != 0) as certificate entries, and the first M failing (H3) or None."""
     broken = [(j, k, q) for j, k, q in crossings if tl.V[k][j] != 0]
     flats = [(j, (tl.ell[j], tl.alpha(k, tl.crossing(j, k, q)[0]))) for j, k, q in broken]
-    r, t_hat = flat_counts(tl, flats)
-    return [{"j": j, "k": k, "point": _pt(q)} for j, k, q in broken], r, t_hat
+    r, groups = flat_incidences(tl, flats)
+    try:
+        bad = bend_flat_failure(r, groups)
+    except CheckFailure as e:
+        bad = str(e)
+    return [{"j": j, "k": k, "point": _pt(q)} for j, k, q in broken], r, bad
 
 
 def two_hidden_layer_certificate(net: Network, regions_result) -> dict | str:
@@ -265,9 +270,9 @@ def two_hidden_layer_certificate(net: Network, regions_result) -> dict | str:
     if regions_result is None or not regions_result.complete or regions_result.box is not None:
         return "needs a complete region enumeration on R^n0 to find the witnesses of (H3), (H4), (H7)"
     wit = find_witnesses(net, regions_result)
-    crossings, r, t_hat = _broken_flats(tl, wit["crossings"])
-    if r < t_hat + 1:
-        return f"(H3) fails: r = {r} private bend flats found on some H_j, need t_hat + 1 = {t_hat + 1}"
+    crossings, r, bad = _broken_flats(tl, wit["crossings"])
+    if bad is not None:
+        return f"(H3) fails for M = {bad}: private bend flats found r_j = {r}"
     anchors = _anchors(tl, wit["presence"])
     if not anchors:
         return "(H4)/(H5) fail: no chamber with all layer-2 traces present, distinct, and (NF2*)"

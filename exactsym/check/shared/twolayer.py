@@ -22,7 +22,8 @@ from .flips import SEARCH_LIMIT, zero_one_kernel_vectors
 
 __all__ = [
     "TwoLayer",
-    "flat_counts",
+    "bend_flat_failure",
+    "flat_incidences",
     "in_span",
     "independent",
     "no_zero_one_sum",
@@ -174,26 +175,52 @@ def _common_hyperplane(f, g) -> tuple:
     return tuple(x / lead for x in h)
 
 
-def flat_counts(tl: TwoLayer, flats) -> tuple[int, int]:
-    r"""``(r, t_hat)`` of DT D6 for ``flats`` = list of ``(j, (l_j, alpha^+))``, duplicates merged.
+def flat_incidences(tl: TwoLayer, flats) -> tuple[list[int], list[list[int]]]:
+    r"""``(r, groups)`` of DT D6 for ``flats`` = list of ``(j, (l_j, alpha^+))``, duplicates merged.
 
-    :math:`\hat t` is found by grouping the rank-3 pairs on different hyperplanes by
-    their common hyperplane: a hyperplane outside the :math:`H_i` holds at most one
-    flat per :math:`H_j`, so every two of its flats form such a pair (proof of DT Lemma 4).
+    ``r[j]`` is the number of distinct listed flats on :math:`H_j`; ``groups`` has one entry
+    per hyperplane :math:`Q_{ab}` through two listed flats on different :math:`H_j` (rank 3, DT P6):
+    the list of the indices ``j`` of the listed flats in it. Every two flats of such a
+    hyperplane form such a pair (proof of DT Lemma 4), so grouping the pairs by their
+    common hyperplane finds all its flats.
     """
     distinct = []
     for j, f in flats:
         if not any(jj == j and _same_flat(f, g) for jj, g in distinct):
             distinct.append((j, f))
-    r = min(sum(1 for jj, _ in distinct if jj == j) for j in range(tl.n1))
+    r = [sum(1 for jj, _ in distinct if jj == j) for j in range(tl.n1)]
     groups = {}
     for a in range(len(distinct)):
         for b in range(a + 1, len(distinct)):
             (ja, fa), (jb, fb) = distinct[a], distinct[b]
             if ja != jb and rank(list(fa) + list(fb)) == 3:
                 groups.setdefault(_common_hyperplane(fa, fb), set()).update((a, b))
-    t_hat = max([1] + [len(g) for g in groups.values()])
-    return r, t_hat
+    return r, [sorted(distinct[a][0] for a in g) for g in groups.values()]
+
+
+#: (H3) is checked over all nonempty subsets M of [n1] only up to this n1 (2^16 subsets)
+MAX_SUBSET_N1 = 16
+
+
+def bend_flat_failure(r: list[int], groups: list[list[int]]):
+    r"""The first nonempty :math:`M\subset[n_1]` violating (H3) of DT §2, or ``None`` if (H3) holds.
+
+    (H3) for M: :math:`\sum_{j\in M}r_j>|M|\,\hat t_M` or :math:`\max_{j\in M}r_j>|M|`, with
+    :math:`\hat t_M=\max(1,\max_Q\#\{\text{flats of }Q\text{ on }H_j,\ j\in M\})`. The uniform
+    bound :math:`\min_jr_j\ge\hat t_{[n_1]}+1` implies it for every M and is tried first.
+    """
+    n1 = len(r)
+    t_all = max([1] + [len(g) for g in groups])
+    if min(r) >= t_all + 1:
+        return None
+    if n1 > MAX_SUBSET_N1:
+        raise CheckFailure(f"(H3) not decided: min r_j < t_hat + 1 and n1 = {n1} > {MAX_SUBSET_N1}")
+    for mask in range(1, 1 << n1):
+        M = [j for j in range(n1) if mask >> j & 1]
+        t_m = max([1] + [sum(1 for j in g if mask >> j & 1) for g in groups])
+        if not (sum(r[j] for j in M) > len(M) * t_m or max(r[j] for j in M) > len(M)):
+            return M
+    return None
 
 
 def _unknown(s0, s, L, m) -> list:
