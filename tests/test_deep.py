@@ -33,7 +33,7 @@ from exactsym.verdict.mechanisms import detect
 
 #: (architecture, seed) of centred networks whose regions are generic and which the criterion certifies
 CERTIFIED = [((3, 4, 4, 1), 0), ((3, 4, 4, 1), 1), ((2, 4, 4, 1), 0), ((2, 5, 5, 1), 0),
-             ((3, 3, 3, 2), 2), ((4, 4, 4, 1), 0)]
+             ((3, 3, 3, 2), 2), ((3, 3, 3, 1), 4)]
 
 
 def _net(arch, W1, b1, W2, b2, W3, b3):
@@ -342,3 +342,19 @@ def test_bend_flat_condition(r, groups, bad):
     """(H3) of DT §2 over all subsets M, against hand-computed cases of the counting in Lemma 4."""
     from exactsym.check.shared.twolayer import bend_flat_failure
     assert bend_flat_failure(r, groups) == bad
+
+
+def test_subset_form_of_h3_is_what_certifies_this_network():
+    """(3,3,3,1) seed 4: r = min r_j = 3 < t_hat + 1 = 4, yet every subset M passes (H3) and the
+    certificate checks: the subset form of DT §2 is used, not only the uniform bound."""
+    from exactsym.check.shared.twolayer import flat_incidences
+    net = centred_network((3, 3, 3, 1), seed=4)
+    cert = _certify(net)[1]
+    assert isinstance(cert, dict) and check_certificate(cert).valid
+    tl = TwoLayer(net)
+    flats = []
+    for c in cert["evidence"]["crossings"]:
+        q = [Q(v) for v in c["point"]]
+        flats.append((c["j"], (tl.ell[c["j"]], tl.alpha(c["k"], tl.crossing(c["j"], c["k"], q)[0]))))
+    r, groups = flat_incidences(tl, flats)
+    assert r == [3, 6, 5] and max(len(g) for g in groups) == 3
