@@ -358,3 +358,29 @@ def test_subset_form_of_h3_is_what_certifies_this_network():
         flats.append((c["j"], (tl.ell[c["j"]], tl.alpha(c["k"], tl.crossing(c["j"], c["k"], q)[0]))))
     r, groups = flat_incidences(tl, flats)
     assert r == [3, 6, 5] and max(len(g) for g in groups) == 3
+
+
+def test_pair_hyperplane_counts_match_the_definition(base):
+    """flat_incidences (grouping pairs by their hyperplane) against D6 read literally: for every
+    rank-3 pair on different H_j, count the listed flats E with rank(h, f1, f2) = 2."""
+    from exactsym.check.shared.flips import rref_kernel
+    from exactsym.check.shared.twolayer import flat_incidences, rank
+    net, _, cert = base
+    tl = TwoLayer(net)
+    flats = []
+    for c in cert["evidence"]["crossings"]:
+        q = [Q(v) for v in c["point"]]
+        f = (tl.ell[c["j"]], tl.alpha(c["k"], tl.crossing(c["j"], c["k"], q)[0]))
+        if not any(j == c["j"] and rank(list(f) + list(g)) == 2 for j, g in flats):
+            flats.append((c["j"], f))
+    literal = []
+    for a, (ja, fa) in enumerate(flats):
+        for jb, fb in flats[a + 1:]:
+            if ja != jb and rank(list(fa) + list(fb)) == 3:
+                (x, y, _, _), = rref_kernel([fa[0], fa[1], [-v for v in fb[0]], [-v for v in fb[1]]])[0]
+                h = [x * u + y * v for u, v in zip(fa[0], fa[1])]
+                if not any(rank([h, h2]) == 1 for h2, _ in literal):      # one entry per hyperplane
+                    literal.append((h, sorted(j for j, g in flats if rank([h, g[0], g[1]]) == 2)))
+    r, groups = flat_incidences(tl, [(j, f) for j, f in flats])
+    assert r == [sum(1 for j, _ in flats if j == i) for i in range(tl.n1)]
+    assert sorted(map(tuple, groups)) == sorted(tuple(js) for _, js in literal)
