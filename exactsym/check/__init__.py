@@ -71,7 +71,7 @@ def _registry():
     the claim's extra top-level keys)."""
     reg = {}
     from importlib import import_module
-    for mod in ("fdim", "regions", "symmetry", "equiv", "slice"):
+    for mod in ("fdim", "regions", "symmetry", "equiv", "slice", "deep"):
         try:
             m = import_module(f".{mod}", __name__)
         except ImportError:
