@@ -11,6 +11,7 @@ from exactsym import Network, random_network, same_orbit
 from exactsym.verdict.certify import shallow_criterion
 from exactsym.check import check_certificate
 from exactsym.check.shared.flips import flip_matrices, zero_one_kernel_vectors
+from exactsym.verdict.mechanisms import detect
 from exactsym.verdict.equiv import equivalent, line_breakpoints
 from exactsym.verdict.mechanisms import detect
 from conftest import flip_network
@@ -207,8 +208,15 @@ def test_certify_verdicts():
     assert r.verdict == "no-hidden-symmetries" and r.fdim == net.bound == 13
     assert r.criterion["i"] and r.criterion["iv"] and check_certificate(r.certificate).valid
     r = certify(random_network([3, 5, 5, 1], seed=1))
-    assert r.verdict == "locally-identifiable" and r.fdim == r.bound == 46
-    assert any("no criterion for depth >= 3" in s for s in r.not_proven)
+    # depth 3: the two-hidden-layer criterion holds here, bundled with local identifiability
+    assert r.verdict == "no-hidden-symmetries" and r.fdim == r.bound == 46
+    c = check_certificate(r.certificate)
+    assert c.valid and "no-hidden-symmetries" in c.reason and "locally-identifiable" in c.reason
+    nhs = [x for x in r.certificate["claims"] if x["claim"] == "no-hidden-symmetries"][0]
+    assert nhs["evidence"]["criterion"] == "two-hidden-layer"
+    r = certify(random_network([3, 5, 5, 5, 1], seed=1))
+    assert r.verdict in ("locally-identifiable", "undecided", "hidden-symmetry")
+    assert r.verdict == "hidden-symmetry" or any("depth >= 4" in s for s in r.not_proven)
     r = certify(random_network([2, 5, 5, 1], seed=0))
     # exact functional dimension below D - H and no witness: honest "undecided"
     assert r.verdict == "undecided" and r.fdim == 40 and r.fdim_exact
@@ -236,7 +244,11 @@ def test_soundness_deep(arch, seed):
     from exactsym.verdict.certify import certify
     net = random_network(arch, seed=seed)
     r = certify(net, seed=0, time_limit=20)
-    assert r.verdict != "no-hidden-symmetries"          # no global criterion for depth >= 3
+    if r.verdict == "no-hidden-symmetries":
+        # only the two-hidden-layer criterion can say so here: depth 3, n0 >= 2, exact dim_fun = D - H
+        # (proofs/deep-two-hidden-layers.md; a network with a hidden symmetry has none of this)
+        assert net.depth == 3 and net.n0 >= 2 and r.fdim == net.bound and r.fdim_exact
+        assert not detect(net, None)[0]
     if r.certificate is not None:
         c = check_certificate(r.certificate)
         assert c.valid, (r.verdict, c.reason)

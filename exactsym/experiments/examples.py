@@ -8,7 +8,10 @@ re-checks each certificate with the trusted checker.
   hidden-symmetry certificate and the equivalence certificate;
 * ``mechanism-K``: one network for each mechanism 1-7 with its witness;
 * ``shallow-generic``: a generic depth-2 network with no hidden symmetries;
-* ``deep-*``: deep networks that are locally identifiable.
+* ``deep-*``: two-hidden-layer networks with no hidden symmetries (the
+  two-hidden-layer criterion, bundled with local identifiability);
+* ``deep4-*``: a depth-4 network that is locally identifiable (no global
+  criterion is proven for depth >= 4).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..network.generate import random_network
+from ..network.generate import centred_network, random_network
 from ..network.model import Network
 
 __all__ = ["NETWORKS", "build"]
@@ -45,10 +48,12 @@ NETWORKS = {
     "shallow-generic": lambda: random_network([2, 4, 1], seed=11),
     "deep-2-6-6-1": lambda: random_network([2, 6, 6, 1], seed=1),
     "deep-3-5-5-1": lambda: random_network([3, 5, 5, 1], seed=1),
+    "deep4-2-4-4-4-1": lambda: centred_network([2, 4, 4, 4, 1], seed=0),
 }
 
 EXPECTED = {"flip": "hidden-symmetry", "shallow-generic": "no-hidden-symmetries",
-            "deep-2-6-6-1": "locally-identifiable", "deep-3-5-5-1": "locally-identifiable"}
+            "deep-2-6-6-1": "no-hidden-symmetries", "deep-3-5-5-1": "no-hidden-symmetries",
+            "deep4-2-4-4-4-1": "locally-identifiable"}
 EXPECTED.update({f"mechanism-{k}": "hidden-symmetry" for k in range(1, 8)})
 
 

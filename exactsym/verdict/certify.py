@@ -139,25 +139,14 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
     elif full and rows_ok:
         not_proven.append("local identifiability on a box: the fdim>=r checker accepts the domain R^n0 only")
 
-    crit = None
-    if net.depth == 2 and box is None:
-        crit = shallow_criterion(net, deadline=deadline)
-        if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
-            claims.insert(0, {"claim": "no-hidden-symmetries",
-                              "evidence": {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"],
-                                           }})
-            proven.insert(0, "no hidden symmetries on R^n0: the shallow criterion (i)-(iv) holds exactly")
-            cert = dict(head, claims=claims)
-            return CertifyResult("no-hidden-symmetries", rank, dfr.exact, mechanisms=[], criterion=crit,
-                                 reason="shallow criterion (i)-(iv) holds", proven=proven,
-                                 not_proven=not_proven, certificate=cert, **base)
-        not_proven.append("global absence of hidden symmetries: " + "; ".join(crit["failing"])
-                          + " (and no mechanism witness was found)")
-    elif net.depth >= 3:
-        not_proven.append("global absence of hidden symmetries: no criterion for depth >= 3 is proven")
-    else:
-        not_proven.append("global absence of hidden symmetries on a box: the shallow criterion is "
-                          "proven for R^n0 only")
+    crit, nhs = _global_criterion(net, box, reg, deadline, not_proven)
+    if nhs is not None:
+        name, evidence, why = nhs
+        claims.insert(0, {"claim": "no-hidden-symmetries", "evidence": evidence})
+        proven.insert(0, f"no hidden symmetries on R^n0: the {name} criterion holds exactly")
+        cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
+        return CertifyResult("no-hidden-symmetries", rank, dfr.exact, mechanisms=[], criterion=crit,
+                             reason=why, proven=proven, not_proven=not_proven, certificate=cert, **base)
     if claims:
         cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
         return CertifyResult("locally-identifiable", rank, dfr.exact, mechanisms=[], criterion=crit,
@@ -179,6 +168,40 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
         cert = dict(head, claim="fdim>=r", r=rank, evidence=fdim_evidence) if rank and fdim_evidence else None
     return CertifyResult("undecided", rank, dfr.exact, mechanisms=[], criterion=crit, reason=reason,
                          proven=proven, not_proven=not_proven, certificate=cert, **base)
+
+
+def _global_criterion(net, box, reg, deadline, not_proven):
+    """A proven criterion for "no hidden symmetries on R^n0", when one applies and holds.
+
+    Depth 2: the shallow criterion (``proofs/shallow-criterion.md``); depth 3:
+    the two-hidden-layer criterion (``proofs/deep-two-hidden-layers.md``), whose
+    witnesses are found from the complete region enumeration ``reg``. Returns
+    ``(crit, (name, evidence, reason))`` when it holds, else ``(crit, None)``
+    after recording in ``not_proven`` which hypothesis failed.
+    """
+    if box is not None:
+        not_proven.append("global absence of hidden symmetries on a box: the criteria are proven for "
+                          "R^n0 only")
+        return None, None
+    if net.depth == 2:
+        crit = shallow_criterion(net, deadline=deadline)
+        if crit["i"] and crit["ii"] and crit["iii"] and crit["iv"]:
+            ev = {"criterion": "shallow", "kernel_dimension": crit["kernel_dimension"]}
+            return crit, ("shallow", ev, "shallow criterion (i)-(iv) holds")
+        not_proven.append("global absence of hidden symmetries: " + "; ".join(crit["failing"])
+                          + " (and no mechanism witness was found)")
+        return crit, None
+    if net.depth == 3:
+        from .deep import two_hidden_layer_certificate
+        c = two_hidden_layer_certificate(net, reg)
+        if isinstance(c, dict):
+            return None, ("two-hidden-layer", c["evidence"], "two-hidden-layer criterion (H1)-(H7) holds")
+        not_proven.append(f"global absence of hidden symmetries: the two-hidden-layer criterion does not "
+                          f"apply: {c}")
+        return None, None
+    not_proven.append("global absence of hidden symmetries: no criterion for depth >= 4 is proven "
+                      "(proofs/deep-open-problem.md)")
+    return None, None
 
 
 def _progress_writer(on, t0):
