@@ -24,6 +24,44 @@ def add_arguments(sp) -> None:
     sp.add_argument("--backend", default="numpy", choices=["numpy", "cuda"])
     sp.add_argument("-o", "--outdir", default=os.path.join("proofs", "examples", "construct"), metavar="DIR",
                     help="certificates, summary.md and summary.json go here")
+    sp.add_argument("--depth", type=int, choices=[3], default=None,
+                    help="theorem examples instead: for every (n0, w, w, n3) with n0 in --n0 (2..4 by default), "
+                         "n0 <= w <= max --widths, n3 in 1,2 (or the --arch list), a setting with a checked "
+                         "no-hidden-symmetries certificate (two-hidden-layer criterion), written to OUTDIR/depth3")
+
+
+def _cmd_depth3(args, extra) -> int:
+    import json
+
+    from ..experiments.construct_nhs import construct_no_hidden, depth3_grid, write_certificates
+    from .common import UsageError, emit
+    from .sweep import _int, parse_int_list
+    n0s = [n for n in parse_int_list(args.n0 if args.n0 != "1-3" else "2-4", "n0", 1, 16) if n >= 2]
+    widths = parse_int_list(args.widths if args.widths != "1-5" else "2-6", "widths", 1, 64)
+    seeds = min(_int(args.seeds, "seeds", 1, 100_000), 1000)
+    grid = extra if args.only else depth3_grid(n0s, max(widths))
+    if any(len(a) != 4 for a in grid):
+        raise UsageError("--depth 3 needs architectures with two hidden layers (n0, n1, n2, n3)")
+    outdir = os.path.join(args.outdir, "depth3")
+    os.makedirs(outdir, exist_ok=True)
+    results = []
+    for i, arch in enumerate(grid, 1):
+        r = construct_no_hidden(arch, n_seeds=seeds)
+        results.append(r)
+        if not args.quiet and not args.json:
+            word = f"certified ({r.init}, seed {r.seed})" if r.certified else f"not found: {r.why_not}"
+            sys.stderr.write(f"construct --depth 3 [{i}/{len(grid)}] {'-'.join(map(str, arch))}: {word}\n")
+    write_certificates(results, outdir)
+    with open(os.path.join(outdir, "summary.json"), "w") as f:
+        json.dump([r.to_dict() for r in results], f, indent=1)
+    ok = sum(r.certified for r in results)
+    obj = {"outdir": outdir, "architectures": len(results), "certified": ok,
+           "results": [r.to_dict() for r in results]}
+    lines = [f"{'-'.join(map(str, r.architecture)):>10}  " + (f"no-hidden-symmetries ({r.init}, seed {r.seed})"
+             if r.certified else f"none in {r.tried} tries: {r.why_not}") for r in results]
+    emit(args, obj, "\n".join(lines + [f"{ok} of {len(results)} architectures have a checked "
+                                       f"no-hidden-symmetries certificate in {outdir}"]))
+    return 0 if ok == len(results) else 3
 
 
 def cmd_construct(args) -> int:
@@ -50,9 +88,11 @@ def cmd_construct(args) -> int:
         if len(arch) < 3:
             raise UsageError(f"--arch {a!r}: needs at least one hidden layer")
         extra.append(arch)
+    if args.only and not extra:
+        raise UsageError("--only needs at least one --arch")
+    if args.depth == 3:
+        return _cmd_depth3(args, extra)
     if args.only:
-        if not extra:
-            raise UsageError("--only needs at least one --arch")
         grid = extra
     else:
         full = default_grid(max(n0s), max(widths), max(depths))
