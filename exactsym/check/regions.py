@@ -52,6 +52,7 @@ from .common import (
     rational_vector,
     residue,
 )
+from .regions_compact import _entry, _Pairs, verify_pairs
 
 __all__ = ["VERIFIERS", "verify_regions_evidence"]
 
@@ -235,22 +236,6 @@ def _check_facet_point(obj, F, s, h, k, patterns, inet, box, where, n0, H):
         raise CheckFailure(f"{where}: neighbor {k} does not have the region's pattern with bit {h} flipped")
 
 
-class _Pairs:
-    """Which (region, neuron) pairs are covered; each exactly once."""
-
-    def __init__(self, R, H):
-        self.H = H
-        self.bits = bytearray(R * H)
-        self.count = 0
-
-    def cover(self, r, h, where):
-        i = r * self.H + h
-        if self.bits[i]:
-            raise CheckFailure(f"{where}: pair (region {r}, neuron {h}) covered twice")
-        self.bits[i] = 1
-        self.count += 1
-
-
 def _verify_facets(ev, patterns, forms, inet, box, n0, H):
     """The original evidence list ``facets``: each entry covers (r, h), a facet also (k, h)."""
     facets = ev.get("facets")
@@ -282,12 +267,6 @@ def _verify_facets(ev, patterns, forms, inet, box, n0, H):
     return n_facet, n_farkas
 
 
-def _entry(ent, where, R, H):
-    if not isinstance(ent, list) or len(ent) != 3:
-        raise CheckFailure(f"{where} must be [region, neuron, evidence]")
-    return integer(ent[0], f"{where}[0]", 0, R - 1), integer(ent[1], f"{where}[1]", 0, H - 1), ent[2]
-
-
 def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
     _check_digest(ev, "regions evidence")
@@ -299,8 +278,7 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
     patterns = _parse_regions(ev.get("regions"), inet, box, n0, H, allow_zero=compact)
     forms = _forms_cache(inet, patterns)
     if compact:
-        from .regions_compact import verify_pairs
-        n_facet, n_farkas = verify_pairs(ev["pairs"], patterns, forms, inet, box, n0, H)
+        n_facet, n_farkas = verify_pairs(ev["pairs"], patterns, forms, inet, box, n0, H, _check_farkas)
     else:
         n_facet, n_farkas = _verify_facets(ev, patterns, forms, inet, box, n0, H)
     return len(patterns), n_facet, n_farkas

@@ -159,9 +159,33 @@ def _check_support(ids, F, s, h, box, where, n0, H):
         raise CheckFailure(f"{where}: Farkas certificate does not bound the dimension")
 
 
-def verify_pairs(pairs, patterns, forms, inet, box, n0, H):
-    """Check the compact list; returns (crossing entries, Farkas entries)."""
-    from .regions import _check_farkas, _entry, _Pairs
+class _Pairs:
+    """Which (region, neuron) pairs are covered; each exactly once."""
+
+    def __init__(self, R, H):
+        self.H = H
+        self.bits = bytearray(R * H)
+        self.count = 0
+
+    def cover(self, r, h, where):
+        i = r * self.H + h
+        if self.bits[i]:
+            raise CheckFailure(f"{where}: pair (region {r}, neuron {h}) covered twice")
+        self.bits[i] = 1
+        self.count += 1
+
+
+def _entry(ent, where, R, H):
+    if not isinstance(ent, list) or len(ent) != 3:
+        raise CheckFailure(f"{where} must be [region, neuron, evidence]")
+    return integer(ent[0], f"{where}[0]", 0, R - 1), integer(ent[1], f"{where}[1]", 0, H - 1), ent[2]
+
+
+def verify_pairs(pairs, patterns, forms, inet, box, n0, H, check_farkas):
+    """Check the compact list; returns (crossing entries, Farkas entries).
+
+    ``check_farkas`` is the written-out multiplier check of :mod:`.regions`.
+    """
     if not isinstance(pairs, list):
         raise CheckFailure("evidence.pairs must be a list")
     R = len(patterns)
@@ -189,7 +213,7 @@ def verify_pairs(pairs, patterns, forms, inet, box, n0, H):
             _check_support(X, F, s, h, box, where, n0, H)
             n_farkas += 1
         elif isinstance(X, dict) and set(X) == {"farkas"}:
-            _check_farkas(X["farkas"], F, s, h, inet, box, where, n0, H)
+            check_farkas(X["farkas"], F, s, h, inet, box, where, n0, H)
             n_farkas += 1
         else:
             raise CheckFailure(f"{where}[2] must be a region index, a support list or {{farkas}}")
