@@ -97,28 +97,54 @@ def _check_crossing(F, s, h, cls, Fk, t2, box, where, n0, H):
             raise CheckFailure(f"{where}: neuron {j} across is not a multiple of z_{h} of the far side's sign")
 
 
-def _solve_unique(cols, target):
-    """The unique solution of sum_j lam_j cols[j] = target (Fractions), or None (dependent / none)."""
-    m, n = len(cols), len(target)
-    A = [[Fraction(cols[j][i]) for j in range(m)] + [Fraction(target[i])] for i in range(n)]
-    row = 0
-    piv = []
-    for c in range(m):
-        p = next((i for i in range(row, n) if A[i][c] != 0), None)
+def _det(A):
+    """Integer determinant (Bareiss fraction-free elimination; every division is exact)."""
+    n = len(A)
+    if n <= 2:       # the common supports (n0 = 1, 2): no elimination needed
+        return A[0][0] * A[1][1] - A[0][1] * A[1][0] if n == 2 else (A[0][0] if n else 1)
+    A = [list(r) for r in A]
+    sign, prev = 1, 1
+    for k in range(n - 1):
+        p = next((i for i in range(k, n) if A[i][k] != 0), None)
         if p is None:
-            return None                        # dependent columns: not unique
-        A[row], A[p] = A[p], A[row]
-        inv = 1 / A[row][c]
-        A[row] = [v * inv for v in A[row]]
-        for i in range(n):
-            if i != row and A[i][c] != 0:
-                f = A[i][c]
-                A[i] = [a - f * b for a, b in zip(A[i], A[row])]
-        piv.append(c)
-        row += 1
-    if any(A[i][m] != 0 for i in range(row, n)):
-        return None                            # inconsistent
-    return [A[i][m] for i in range(m)]
+            return 0
+        if p != k:
+            A[k], A[p] = A[p], A[k]
+            sign = -sign
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                A[i][j] = (A[i][j] * A[k][k] - A[i][k] * A[k][j]) // prev
+        prev = A[k][k]
+    return sign * A[n - 1][n - 1] if n else 1
+
+
+def _solve_unique(cols, target):
+    """``(num, den)`` with ``lam_j = num[j] / den`` the unique solution of
+    ``sum_j lam_j cols[j] = target`` (integers), or None (dependent columns, or no solution).
+
+    Cramer's rule on the first m rows with a non-zero minor, then an exact
+    integer check of every row.
+    """
+    from itertools import combinations
+    m, n = len(cols), len(target)
+    if m == 0:
+        return ([], 1) if not any(target) else None
+    for rows in combinations(range(n), m):
+        B = [[cols[j][i] for j in range(m)] for i in rows]
+        den = _det(B)
+        if den != 0:
+            break
+    else:
+        return None                              # dependent columns: not unique
+    num = []
+    for j in range(m):
+        Bj = [r[:j] + [target[i]] + r[j + 1:] for r, i in zip(B, rows)]
+        num.append(_det(Bj))
+    if den < 0:
+        den, num = -den, [-v for v in num]
+    if any(sum(num[j] * cols[j][i] for j in range(m)) != den * target[i] for i in range(n)):
+        return None                              # inconsistent
+    return num, den
 
 
 def _support_columns(ids, F, s, h, box, where, n0, H):
@@ -134,7 +160,7 @@ def _support_columns(ids, F, s, h, box, where, n0, H):
             if s[cid] == 0:
                 raise CheckFailure(f"{where}: Farkas support names neuron {cid}, which is zero there")
             cols.append([s[cid] * v for v in F[cid][:n0]])
-            consts.append(Fraction(s[cid] * F[cid][n0]))
+            consts.append(s[cid] * F[cid][n0])
         else:
             i, side = divmod(cid - H, 2)
             cols.append([(1 if side == 0 else -1) * int(j == i) for j in range(n0)])
@@ -146,12 +172,13 @@ def _check_support(ids, F, s, h, box, where, n0, H):
     r"""Solve :math:`s_h M_h = \sum \lambda_\ell \ell + \lambda_0` on the support (integer forms)."""
     ids, cols, consts = _support_columns(ids, F, s, h, box, where, n0, H)
     Mh = F[h]
-    lam = _solve_unique(cols, [s[h] * v for v in Mh[:n0]])
-    if lam is None:
+    sol = _solve_unique(cols, [s[h] * v for v in Mh[:n0]])
+    if sol is None:
         raise CheckFailure(f"{where}: the Farkas support does not determine unique multipliers")
-    if any(v <= 0 for v in lam):
+    num, den = sol                               # lam_j = num_j / den, den > 0
+    if any(v <= 0 for v in num):
         raise CheckFailure(f"{where}: Farkas multipliers on the support are not all positive")
-    lam0 = s[h] * Mh[n0] - sum((v * c for v, c in zip(lam, consts)), Fraction(0))
+    lam0 = den * s[h] * Mh[n0] - sum((v * c for v, c in zip(num, consts)), 0)   # den * lambda_0
     if lam0 < 0:
         raise CheckFailure(f"{where}: Farkas constant is negative")
     if not (lam0 > 0 or any(cid >= H for cid in ids)
