@@ -48,7 +48,8 @@ from fractions import Fraction
 
 from ..network.numbers import fmt
 
-__all__ = ["domain_json", "evidence_digest", "RawFarkas", "regions_evidence", "regions_certificate"]
+__all__ = ["domain_json", "evidence_digest", "RawFarkas", "regions_evidence", "regions_certificate",
+           "write_certificate"]
 
 
 def domain_json(box):
@@ -137,7 +138,7 @@ def _compact_pairs(result) -> list:
 def regions_evidence(result, compact: bool = False) -> dict:
     """The evidence object of a :class:`~.result.RegionsResult` (one facet entry per facet)."""
     regs = [{"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]} for r in result.regions]
-    if compact or result.compact_only:
+    if compact or result.compact_only or result.lean:
         ev = {"regions": regs, "pairs": _compact_pairs(result)}
         ev["digest"] = evidence_digest(ev)
         return ev
@@ -163,3 +164,78 @@ def regions_certificate(result, compact: bool = False) -> dict:
     return {"format": "exactsym-cert/1", "claim": "regions-complete",
             "network": net.to_dict(), "network_sha256": net.sha256(),
             "domain": domain_json(result.box), "evidence": regions_evidence(result, compact)}
+
+
+def _canon(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def _evidence_chunks(result, compact):
+    """The evidence object as canonical JSON text chunks, ending with its digest.
+
+    Keys in sorted order ("facets"/"pairs" < "regions"), so the text before the
+    digest is exactly what :func:`evidence_digest` hashes; it is hashed while
+    it is written, never held whole.
+    """
+    if not (compact or result.compact_only or result.lean):
+        ev = regions_evidence(result)
+        body = _canon({k: v for k, v in ev.items() if k != "digest"})
+        yield body[:-1]
+        yield body[-1:]
+        return
+    yield '{"pairs":['
+    for i, p in enumerate(_compact_pairs(result)):
+        yield ("," if i else "") + _canon(p)
+    yield '],"regions":['
+    for i, r in enumerate(result.regions):
+        yield ("," if i else "") + _canon({"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]})
+    yield "]}"
+
+
+def write_certificate(result, path, compact: bool = True, extra: dict | None = None) -> None:
+    """Stream the ``regions-complete`` certificate to ``path`` (gzip when it ends in ``.gz``).
+
+    Atomic (a temporary file in the same folder, then a rename). ``extra``:
+    further top-level keys (e.g. ``provenance``). The file is canonical JSON
+    and equal, as JSON, to :func:`regions_certificate`.
+    """
+    import gzip
+    import os
+    import tempfile
+    from pathlib import Path
+    net = result.net
+    head = {"claim": "regions-complete", "domain": domain_json(result.box)}
+    tail = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
+            **(extra or {})}
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".exactsym-", dir=str(p.parent) if str(p.parent) else ".")
+    os.close(fd)
+    try:
+        opener = gzip.open if p.name.endswith(".gz") else open
+        with opener(tmp, "wt", encoding="utf-8") as f:
+            f.write(_canon(head)[:-1] + ',"evidence":')
+            h = hashlib.sha256()
+            last = None
+            for c in _evidence_chunks(result, compact):
+                if last is not None:
+                    f.write(last)
+                h.update(c.encode())
+                last = c
+            # the body's closing brace is hashed; in the file the digest key comes before it
+            f.write(last[:-1] + f',"digest":"{h.hexdigest()}"}}')
+            f.write("," + _canon(tail)[1:] + "\n")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    import os
+    m = os.umask(0)
+    os.umask(m)
+    return m

@@ -69,6 +69,7 @@ class RegionsResult:
     degenerate: list = field(default_factory=list)
     compact_only: bool = False
     classes: dict = field(default_factory=dict, repr=False)
+    lean: bool = False
     _dual: object = field(default=None, repr=False)
     _cert: object = field(default=None, repr=False)
     _neuron: object = field(default=None, repr=False)

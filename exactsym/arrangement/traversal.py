@@ -85,7 +85,7 @@ __all__ = ["regions"]
 class _Traversal:
     """State of one enumeration: the regions found so far and what is proved about each pair."""
 
-    def __init__(self, net, box, max_regions, time_limit, progress):
+    def __init__(self, net, box, max_regions, time_limit, progress, max_memory="auto", lean=False):
         import numpy as np
         self.net = net
         self.n0 = net.n0
@@ -94,6 +94,11 @@ class _Traversal:
         self.fbox = None if box is None else (float(self.box[0]), float(self.box[1]))
         self.max_regions = max_regions
         self.time_limit = time_limit
+        from .memory import default_budget_mb
+        self.max_memory = default_budget_mb() if max_memory == "auto" else max_memory
+        self.memory_default = max_memory == "auto"
+        # lean: keep only what the compact certificate needs (Farkas supports, not multipliers)
+        self.lean = lean
         self.progress = progress and sys.stderr.isatty()
         self.F = IntegerForms(net)
         self.W = Witnesses(self.F, self.box)
@@ -282,7 +287,8 @@ class _Traversal:
                 self.compact_only = True
 
     def _record_farkas(self, r, h, s, M, fk, members, cover=False):
-        self.facets[(r, h)] = ("farkas", fk, self.W.support(s, M, fk))
+        supp = self.W.support(s, M, fk)
+        self.facets[(r, h)] = ("farkas", None if (self.lean and supp is not None) else fk, supp)
         if cover:
             self._cover_class(r, h, s, members)
 
@@ -319,10 +325,21 @@ class _Traversal:
             what = f"max_regions={self.max_regions}"
         elif self.time_limit is not None and time.perf_counter() - t_start > self.time_limit:
             what = f"time_limit={self.time_limit}s"
+        elif self._memory_hit(processed):
+            what = (f"max_memory={self.max_memory:.0f} MiB"
+                    + (" (the default, half the available memory; raise it with --max-memory MB)"
+                       if self.memory_default else ""))
         else:
             return None
         return (f"stopped at {what}: {processed} regions processed, "
                 f"{len(self.queue)} more found but not processed")
+
+    def _memory_hit(self, processed) -> bool:
+        if self.max_memory is None or processed % 64:
+            return False
+        from .memory import rss_mb
+        now = rss_mb()
+        return now is not None and now > self.max_memory
 
     def run(self):
         t_start = time.perf_counter()
@@ -390,11 +407,11 @@ class _Traversal:
         return RegionsResult(self.net, self.box, regs, complete, self._reason(stopped), fac,
                              self.non_generic + self.unresolved, self.stats, self.F.scales,
                              degenerate=self.degenerate, compact_only=self.compact_only,
-                             classes=self.classes if complete else {})
+                             classes=self.classes if complete else {}, lean=self.lean)
 
 
 def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
-            progress: bool = True) -> RegionsResult:
+            progress: bool = True, max_memory="auto", lean: bool = False) -> RegionsResult:
     """Enumerate and certify the activation regions of ``net`` on R^n0 or ``[lo, hi]^n0``.
 
     Returns a :class:`~.result.RegionsResult`: ``regions`` (each with ``pattern``,
@@ -402,7 +419,10 @@ def regions(net: Network, box=None, max_regions: int | None = None, time_limit: 
     ``complete`` (True only with a full certificate), ``reason`` when
     incomplete, ``certificate`` (regions-complete) and the networkx graphs
     ``dual_graph`` and ``neuron_graph``. ``max_regions`` / ``time_limit``
-    stop the traversal cleanly with ``complete=False``.
+    stop the traversal cleanly with ``complete=False``; so does ``max_memory``
+    (MiB of resident memory; ``"auto"``: half the memory available at the
+    start, see :mod:`.memory`; None: no limit). ``lean`` keeps only what the
+    compact certificate needs (then ``certificate`` is the compact form).
     """
     if box is not None:
         box = (Fraction(box[0]), Fraction(box[1]))
@@ -411,7 +431,7 @@ def regions(net: Network, box=None, max_regions: int | None = None, time_limit: 
     if net.H == 0:
         pt = tuple([Fraction(0)] * net.n0) if box is None else tuple([(box[0] + box[1]) / 2] * net.n0)
         return RegionsResult(net, box, [Region(0, (), pt, net)], True, None, {}, [], {"regions": 1})
-    tr = _Traversal(net, box, max_regions, time_limit, progress)
+    tr = _Traversal(net, box, max_regions, time_limit, progress, max_memory, lean)
     try:
         return tr.run()
     except NonGeneric as e:

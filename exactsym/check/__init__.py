@@ -86,12 +86,28 @@ def check_certificate(cert) -> CheckResult:
                            f"malformed certificate ({type(e).__name__}: {str(e)[:120]})")
 
 
+#: a gzip certificate may inflate to at most this many bytes
+GUNZIP_CAP = 4 << 30
+
+
+def _gunzip(data: bytes) -> bytes:
+    import gzip
+    import io
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
+        out = g.read(GUNZIP_CAP + 1)
+    if len(out) > GUNZIP_CAP:
+        raise ValueError(f"gzip certificate inflates past {GUNZIP_CAP} bytes")
+    return out
+
+
 def check_file(path) -> CheckResult:
-    """Load a certificate file (JSON only) and verify it."""
+    """Load a certificate file (JSON, or gzip-compressed JSON) and verify it."""
     try:
         with open(path, "rb") as f:
             data = f.read()
+        if data[:2] == b"\x1f\x8b":          # .json.gz (standard-library gzip), capped
+            data = _gunzip(data)
         cert = json.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as e:
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as e:
         return CheckResult(False, None, f"{path}: cannot read certificate: {str(e).splitlines()[0][:160]}")
     return check_certificate(cert)

@@ -301,8 +301,10 @@ def _domain_word(box):
 def verify_regions_complete(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
-    R, nf, nk = verify_regions_evidence(net, box, cert.get("evidence"))
-    return (f"exactly {R} activation regions on {_domain_word(box)}: {nf} facet witnesses, "
+    ev = cert.get("evidence")
+    R, nf, nk = verify_regions_evidence(net, box, ev)
+    kind = "crossing entries" if "pairs" in ev else "facet witnesses"
+    return (f"exactly {R} activation regions on {_domain_word(box)}: {nf} {kind}, "
             f"{nk} Farkas certificates, every (region, neuron) pair covered once")
 
 
