@@ -70,3 +70,27 @@ def test_default_memory_budget_names_the_flag(monkeypatch):
     monkeypatch.setattr(mem, "default_budget_mb", lambda: 1.0)
     res = regions(random_network((2, 8, 8, 1), seed=0), progress=False)
     assert not res.complete and "--max-memory" in res.reason
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_workers_give_identical_certified_results(i):
+    net, box = _nets()[i]
+    seq = regions(net, box=box, progress=False)
+    one = regions(net, box=box, progress=False, workers=1)
+    two = regions(net, box=box, progress=False, workers=2)
+    assert one.count == two.count == seq.count and set(two.patterns) == set(seq.patterns)
+    assert one.patterns == two.patterns and one.certificate == two.certificate
+    assert one.compact_certificate() == two.compact_certificate()
+    assert check_certificate(two.certificate).valid
+
+
+def test_cli_workers(run_cli, tmp_path):
+    net = random_network((2, 5, 4, 1), seed=1)
+    f = tmp_path / "n.json"
+    f.write_text(json.dumps(net.to_dict()))
+    certs = []
+    for w in ("1", "2"):
+        code, out, _ = run_cli("regions", f, "--json", "--workers", w, "--cert", tmp_path / f"c{w}.json")
+        assert code == 0 and json.loads(out)["complete"]
+        certs.append((tmp_path / f"c{w}.json").read_bytes())
+    assert certs[0] == certs[1] and check_file(tmp_path / "c2.json").valid

@@ -71,7 +71,6 @@ import time
 from collections import deque
 from fractions import Fraction
 
-from ..network.model import Network
 from .evidence import RawFarkas
 from .forms import IntegerForms, from_homogeneous, to_homogeneous
 from . import proposals
@@ -79,7 +78,7 @@ from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
 from .witnesses import ExactDecisions, Witnesses, classes
 
-__all__ = ["regions"]
+__all__ = ["_Traversal"]
 
 
 class _Traversal:
@@ -199,8 +198,8 @@ class _Traversal:
         self.stats["facet_lps"] += sum(todo)
         rc, center, radius, tstar, _, supp, status = lp
         MsT = self.W.signed_forms(M, s)
-        good, pt = self._facet_points(M, MsT, lp, todo, r != 0, s)
-        if r == 0:
+        good, pt = self._facet_points(M, MsT, lp, todo, start_homog is None, s)
+        if start_homog is not None:
             pt = start_homog
         elif pt is None:
             pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, self.entries.get(r))
@@ -309,8 +308,10 @@ class _Traversal:
             self.facets[(k, h)] = ("facet", r, pt)
         else:
             self._cover_class(r, h, s, members)
-            flips = [j for j in range(self.H) if ns[j] != s[j]]
-            self.degenerate.append(f"region {r} -> region {k}: crossing flips neurons {flips}")
+            self._note_flip(r, k, [j for j in range(self.H) if ns[j] != s[j]])
+
+    def _note_flip(self, r, k, flips):
+        self.degenerate.append(f"region {r} -> region {k}: crossing flips neurons {flips}")
 
     def _farkas_fallback(self, s, M, h):
         self.stats["fallbacks"] += 1
@@ -341,14 +342,17 @@ class _Traversal:
         now = rss_mb()
         return now is not None and now > self.max_memory
 
-    def run(self):
-        t_start = time.perf_counter()
+    def _start(self):
         x0, s0 = self.start_point()
         d0 = 1
         for v in x0:
             d0 = d0 * v.denominator // math.gcd(d0, v.denominator)
-        start_homog = ([int(v * d0) for v in x0], d0)
         self._add_region(s0, None)
+        return [int(v * d0) for v in x0], d0
+
+    def run(self):
+        t_start = time.perf_counter()
+        start_homog = self._start()
         processed = 0
         stopped = None
         last_draw = 0.0
@@ -356,7 +360,8 @@ class _Traversal:
             stopped = self._budget_hit(processed, t_start)
             if stopped is not None:
                 break
-            self._visit(self.queue.popleft(), start_homog)
+            r = self.queue.popleft()
+            self._visit(r, start_homog if r == 0 else None)
             processed += 1
             now = time.perf_counter()
             if self.progress and now - last_draw > 0.2:
@@ -408,31 +413,3 @@ class _Traversal:
                              self.non_generic + self.unresolved, self.stats, self.F.scales,
                              degenerate=self.degenerate, compact_only=self.compact_only,
                              classes=self.classes if complete else {}, lean=self.lean)
-
-
-def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
-            progress: bool = True, max_memory="auto", lean: bool = False) -> RegionsResult:
-    """Enumerate and certify the activation regions of ``net`` on R^n0 or ``[lo, hi]^n0``.
-
-    Returns a :class:`~.result.RegionsResult`: ``regions`` (each with ``pattern``,
-    exact interior ``point``, ``affine_map`` and ``inequalities``),
-    ``complete`` (True only with a full certificate), ``reason`` when
-    incomplete, ``certificate`` (regions-complete) and the networkx graphs
-    ``dual_graph`` and ``neuron_graph``. ``max_regions`` / ``time_limit``
-    stop the traversal cleanly with ``complete=False``; so does ``max_memory``
-    (MiB of resident memory; ``"auto"``: half the memory available at the
-    start, see :mod:`.memory`; None: no limit). ``lean`` keeps only what the
-    compact certificate needs (then ``certificate`` is the compact form).
-    """
-    if box is not None:
-        box = (Fraction(box[0]), Fraction(box[1]))
-        if not box[0] < box[1]:
-            raise ValueError("empty box")
-    if net.H == 0:
-        pt = tuple([Fraction(0)] * net.n0) if box is None else tuple([(box[0] + box[1]) / 2] * net.n0)
-        return RegionsResult(net, box, [Region(0, (), pt, net)], True, None, {}, [], {"regions": 1})
-    tr = _Traversal(net, box, max_regions, time_limit, progress, max_memory, lean)
-    try:
-        return tr.run()
-    except NonGeneric as e:
-        return RegionsResult(net, box, [], False, f"non-generic: {e}", {}, [str(e)], tr.stats)

@@ -24,7 +24,6 @@ has :math:`z^t_j \equiv 0`.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from math import gcd
 
 from .common import CheckFailure, integer

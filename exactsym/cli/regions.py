@@ -1,5 +1,5 @@
 """``exactsym regions NET [--box LO,HI] [--cert OUT[.gz]] [--full-evidence] [--graph OUT]
-[--plot OUT.png] [--max-regions N] [--time-limit S] [--max-memory MB] [--json]``: certified
+[--plot OUT.png] [--max-regions N] [--time-limit S] [--max-memory MB] [--workers N] [--json]``: certified
 activation-region enumeration.
 
 The certificate is written in the compact form (``pairs``: crossings name
@@ -47,6 +47,8 @@ def add_arguments(sp) -> None:
                     help="stop after S seconds (the result is then incomplete)")
     sp.add_argument("--max-memory", type=_positive_float, default=None, metavar="MB",
                     help="stop when the process uses MB MiB (default: half the memory available at the start)")
+    sp.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                    help="visit regions on N processes (chunked search: the same result for every N)")
     sp.add_argument("--full-evidence", action="store_true",
                     help="write facet points and Farkas multipliers out (the original, larger form)")
 
@@ -62,7 +64,8 @@ def cmd_regions(args) -> int:
     t0 = time.perf_counter()
     res = regions(net, box=box, max_regions=args.max_regions, time_limit=args.time_limit,
                   progress=not args.quiet and not args.json,
-                  max_memory=args.max_memory if args.max_memory else "auto", lean=not args.full_evidence)
+                  max_memory=args.max_memory if args.max_memory else "auto", lean=not args.full_evidence,
+                  workers=args.workers)
     elapsed = time.perf_counter() - t0
     cert_path = None
     if args.cert:
