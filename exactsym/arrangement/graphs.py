@@ -52,7 +52,8 @@ def dual_graph(result) -> nx.Graph:
     for (r, h), e in result.facets.items():
         if e[0] == "facet" and r < e[1]:
             l, j = names[h]
-            G.add_edge(r, e[1], neuron=h, layer=l, unit=j, point=[fmt(v) for v in e[2]])
+            pt = {} if e[2] is None else {"point": [fmt(v) for v in e[2]]}   # lean results keep no point
+            G.add_edge(r, e[1], neuron=h, layer=l, unit=j, **pt)
     return G
 
 

@@ -97,7 +97,7 @@ class LevelTraversal(_Traversal):
 
     def _tasks(self, chunk, start_homog):
         H = self.H
-        return [(r, self.patterns[r], self.entries.get(r), [h for h in range(H) if (r, h) in self.facets],
+        return [(r, self.patterns[r], self.entries.pop(r, None), [h for h in range(H) if (r, h) in self.facets],
                  start_homog if r == 0 else None) for r in chunk]
 
     def _merge(self, r, out):

@@ -184,6 +184,7 @@ class _Traversal:
     def _visit(self, r, start_homog):
         """Propose with floats, then prove one of 'facet' / 'no facet' for every new pair (r, h)."""
         s = self.patterns[r]
+        entry = self.entries.pop(r, None)     # needed only here: freed as soon as r is visited
         t0 = time.perf_counter()
         M = self.F.forms(s)
         A, c = float_forms(M, self.scales_np, self.n0)
@@ -202,7 +203,7 @@ class _Traversal:
         if start_homog is not None:
             pt = start_homog
         elif pt is None:
-            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, self.entries.get(r))
+            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, entry)
         if pt is None:
             self.stats["exact_points"] += 1
             pt = self.X.interior(s, M)
@@ -302,7 +303,7 @@ class _Traversal:
         k = self.index.get(ns)
         if k is None:
             k = self._add_region(ns, (h, PQ))
-        pt = from_homogeneous(*PQ)
+        pt = None if self.lean else from_homogeneous(*PQ)     # lean: the compact form needs no point
         self.facets[(r, h)] = ("facet", k, pt)
         if simple:
             self.facets[(k, h)] = ("facet", r, pt)

@@ -64,7 +64,7 @@ def cmd_regions(args) -> int:
     t0 = time.perf_counter()
     res = regions(net, box=box, max_regions=args.max_regions, time_limit=args.time_limit,
                   progress=not args.quiet and not args.json,
-                  max_memory=args.max_memory if args.max_memory else "auto", lean=not args.full_evidence,
+                  max_memory=args.max_memory if args.max_memory else "auto", lean=not (args.full_evidence or args.graph or args.plot),
                   workers=args.workers)
     elapsed = time.perf_counter() - t0
     cert_path = None
