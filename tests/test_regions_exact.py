@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from exactsym import Network
 from exactsym.arrangement import evidence_digest, line_regions, regions
@@ -153,3 +154,39 @@ def test_compact_forgeries_rejected(mutate):
         r, h, k = ev["pairs"][cross[0]]
         ev["pairs"].append([r, 2 if h == 0 else 0, k])
     assert not check_certificate(_resign(cert)).valid
+
+
+def _compact_certs():
+    out = []
+    for net, box in [(random_network((2, 4, 3, 1), seed=1), None),
+                     (random_network((2, 3, 3, 1), seed=2), (Fraction(-1), Fraction(1))),
+                     (_two_d_duplicate(), None), (_one_d(), None)]:
+        res = _run(net, box)
+        assert res.complete
+        out.append(res.compact_certificate())
+    return out
+
+
+COMPACT = _compact_certs()
+
+
+def test_compact_certificates_valid():
+    for c in COMPACT:
+        r = check_certificate(c)
+        assert r.valid, r.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_compact_tampering_rejected(data):
+    """Any changed number fails the digest; with a fresh digest, a changed pattern, region,
+    or neighbour index fails the mathematics (a changed support may be another valid one, and a
+    changed neuron another member of the same class, which names the same entry)."""
+    from tamper import assert_a_tampering_fails, numeric_paths, tampered
+    assert_a_tampering_fails(data, COMPACT)
+    cert = data.draw(st.sampled_from(COMPACT))
+    paths = [p for p in numeric_paths(cert) if p[:1] == ("evidence",)
+             and ("pattern" in p or (p[1] == "pairs" and len(p) == 4 and p[3] != 1))]
+    path = data.draw(st.sampled_from(paths))
+    bad = _resign(tampered(cert, path, data.draw(st.integers(1, 5))))
+    assert not check_certificate(bad).valid, path
