@@ -190,3 +190,15 @@ def test_compact_tampering_rejected(data):
     path = data.draw(st.sampled_from(paths))
     bad = _resign(tampered(cert, path, data.draw(st.integers(1, 5))))
     assert not check_certificate(bad).valid, path
+
+
+def test_fdim_evidence_refuses_zero_labels():
+    """fdim=r needs parameter-smooth points in every region: label-0 regions are refused there."""
+    from exactsym.check.regions import verify_regions_evidence
+    from exactsym.check.common import CheckFailure
+    net = Network([2, 2, 1, 1], [([[1, 0], [0, 1]], [0, 0]), ([[1, 0]], [0]), ([[1]], [0])])
+    res = _run(net)
+    ev = res.certificate["evidence"]
+    assert verify_regions_evidence(net, None, ev, zero_labels=True)[0] == 4
+    with pytest.raises(CheckFailure):
+        verify_regions_evidence(net, None, ev)

@@ -267,15 +267,21 @@ def _verify_facets(ev, patterns, forms, inet, box, n0, H):
     return n_facet, n_farkas
 
 
-def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
-    """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
+def verify_regions_evidence(net, box, ev, zero_labels: bool = False) -> tuple[int, int, int]:
+    """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries).
+
+    ``zero_labels``: accept compact evidence whose patterns have 0 entries (a
+    neuron identically zero on a region). Only the ``regions-complete`` claim
+    itself passes True: ``fdim=r`` needs parameter-smooth points in every
+    region, which a region with a label 0 does not have.
+    """
     _check_digest(ev, "regions evidence")
     n0, H = net.n0, net.H
     compact = "pairs" in ev
     if set(ev) != ({"regions", "pairs", "digest"} if compact else {"regions", "facets", "digest"}):
         raise CheckFailure("evidence must have 'regions', 'digest' and one of 'facets' / 'pairs'")
     inet = _IntNet(net)
-    patterns = _parse_regions(ev.get("regions"), inet, box, n0, H, allow_zero=compact)
+    patterns = _parse_regions(ev.get("regions"), inet, box, n0, H, allow_zero=compact and zero_labels)
     forms = _forms_cache(inet, patterns)
     if compact:
         n_facet, n_farkas = verify_pairs(ev["pairs"], patterns, forms, inet, box, n0, H, _check_farkas)
@@ -302,7 +308,7 @@ def verify_regions_complete(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
     ev = cert.get("evidence")
-    R, nf, nk = verify_regions_evidence(net, box, ev)
+    R, nf, nk = verify_regions_evidence(net, box, ev, zero_labels=True)
     kind = "crossing entries" if "pairs" in ev else "facet witnesses"
     return (f"exactly {R} activation regions on {_domain_word(box)}: {nf} {kind}, "
             f"{nk} Farkas certificates, every (region, neuron) pair covered once")
