@@ -54,10 +54,13 @@ Floats propose, exact arithmetic decides (SPEC 5, 9): the centre and facet
 LPs run in C (``csrc/arrangement/es_lp.c``); the exact forms are integer
 matrices (python-flint ``fmpz_mat``, one product per region for all candidate
 points), every witness is checked exactly, every Farkas identity is solved
-and checked over :math:`\mathbb{Q}`. What cannot be certified (a neuron
-identically zero on an open set, coinciding zero sets, a degenerate vertex
-where it matters, or a float LP failure) is reported as non-generic and the
-result is ``complete=False``; nothing is guessed.
+and checked over :math:`\mathbb{Q}`. When the float proposals give no exact
+witness, the exact simplex of :mod:`.exactlp` decides the pair (a float
+failure costs time, never completeness). Non-simple arrangements (neurons
+identically zero on a region, label 0; proportional forms, whose common zero
+set is crossed as one and flips several labels) are certified too, in the
+compact certificate form, and listed in ``degenerate``
+(``proofs/regions-complete.md``, Lemmas 2', 5', 7'); nothing is guessed.
 
 The certificate format is in :mod:`.evidence`.
 """

@@ -1,6 +1,8 @@
 r"""Trusted verifiers for ``regions-complete`` and ``fdim=r``. Standard library only.
 
-regions-complete (format in :mod:`exactsym.regions`): every region's point has
+regions-complete (format in :mod:`exactsym.arrangement.evidence`; the compact
+form, key ``pairs``, in :mod:`.regions_compact`; proof in
+``proofs/regions-complete.md``): every region's point has
 exactly its pattern (labels from the network's own exact evaluator, all
 non-zero) and lies strictly inside the box; patterns are distinct; every
 (region, hidden neuron) pair is covered exactly once, either
@@ -16,9 +18,8 @@ non-zero) and lies strictly inside the box; patterns are distinct; every
   :math:`\lambda_0 \ge 0`, and :math:`\lambda_0 > 0` or some :math:`\mu_f > 0`
   or some listed :math:`z_k` not proportional to :math:`z_h`.
 
-Why this proves completeness: see the module docstring of
-:mod:`exactsym.regions` (a generic path crosses facets only; each facet leads
-to a listed region).
+Why this proves completeness: ``proofs/regions-complete.md`` (a generic path
+crosses facets only; each facet leads to a listed region).
 
 fdim=r: the regions-complete evidence above, ``n0+1`` points per region, each
 in its region, affinely independent (a decisive set, SPEC 2); an r x r minor
