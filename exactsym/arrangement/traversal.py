@@ -194,6 +194,7 @@ class _Traversal:
         cls = classes(M)
         if cls:
             self.classes[r] = cls
+        if cls or 0 in s:
             self._note_classes(r, s, cls)
         todo = [0 if (r, h) in self.facets or s[h] == 0 else 1 for h in range(self.H)]
         t1 = time.perf_counter()
