@@ -108,3 +108,77 @@ def test_relucent_regions(benchmark, arch):
     benchmark.extra_info.update(regions=n, regions_per_s=round(n / elapsed, 1),
                                 complete=bool(getattr(res, "complete", False)))
     assert n == _exactsym_count(arch), "region counts differ between relucent and exactsym"
+
+
+# ---- float64 checkpoints: compact certificates, memory, workers (issue 13) ------------------
+
+F64_ARCHS = [(2, 16, 16, 1), (3, 16, 16, 1)]
+
+_F64_SCRIPT = r"""
+import gzip, json, resource, sys, time
+import numpy as np
+from fractions import Fraction
+from exactsym import Network
+from exactsym.arrangement import regions
+from exactsym.arrangement.evidence import write_certificate
+from exactsym.check import check_file
+arch, workers, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(0)
+layers = []
+for fan_in, n in zip(arch[:-1], arch[1:]):
+    W = rng.normal(0.0, (2.0 / fan_in) ** 0.5, size=(n, fan_in))
+    b = rng.normal(0.0, 0.1, size=n)
+    layers.append(([[Fraction(float(v)) for v in r] for r in W], [Fraction(float(v)) for v in b]))
+net = Network(list(arch), layers)
+t0 = time.perf_counter()
+res = regions(net, progress=False, lean=True, workers=workers)
+write_certificate(res, path)
+t_enum = time.perf_counter() - t0
+rss_enum = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+import exactsym.arrangement.memory as mem
+t1 = time.perf_counter()
+ok = check_file(path)
+t_check = time.perf_counter() - t1
+import os
+raw = open(path, "rb").read()
+print(json.dumps({"regions": res.count, "complete": res.complete, "valid": ok.valid,
+                  "enumerate_and_write_s": round(t_enum, 2), "check_s": round(t_check, 2),
+                  "bytes_per_region": len(gzip.decompress(raw) if path.endswith(".gz") else raw) // res.count,
+                  "file_bytes_per_region": len(raw) // res.count,
+                  "peak_rss_enumerate_mb": rss_enum,
+                  "peak_rss_with_check_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def _f64_run(arch, workers, path):
+    """One run in a fresh process, so that peak RSS is this run's alone."""
+    import json
+    import subprocess
+    import sys
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", _F64_SCRIPT, json.dumps(list(arch)), json.dumps(workers),
+                          str(path)], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("arch", F64_ARCHS, ids=lambda a: "x".join(map(str, a)))
+@pytest.mark.parametrize("gz", [False, True], ids=["json", "gz"])
+def test_float64_compact_certificate(benchmark, tmp_path, arch, gz):
+    """Float64 Kaiming weights (exact binary fractions, like a trained checkpoint): the compact
+    certificate's size per region, its check time against the enumeration, peak memory."""
+    path = tmp_path / ("c.json.gz" if gz else "c.json")
+    info = benchmark.pedantic(_f64_run, args=(arch, None, path), rounds=1, iterations=1, warmup_rounds=0)
+    assert info["complete"] and info["valid"]
+    assert info["bytes_per_region"] <= 2048
+    assert info["check_s"] <= 3 * info["enumerate_and_write_s"]
+    benchmark.extra_info.update(info)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_float64_workers(benchmark, tmp_path, workers):
+    """--workers N: the same certificate for every N; wall time with N processes."""
+    path = tmp_path / f"c{workers}.json"
+    info = benchmark.pedantic(_f64_run, args=(F64_ARCHS[1], workers, path), rounds=1, iterations=1,
+                              warmup_rounds=0)
+    assert info["complete"] and info["valid"]
+    benchmark.extra_info.update(info)

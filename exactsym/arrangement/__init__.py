@@ -7,7 +7,11 @@ for float LP proposals and :mod:`.witnesses` for the exact points and
 Farkas identities that decide each (region, neuron) pair; :mod:`.evidence`
 writes the ``regions-complete`` certificate; :mod:`.graphs` reads a finished
 :class:`RegionsResult` into networkx graphs. :mod:`.line` handles n0 = 1 with
-exact breakpoints, :mod:`.decisive` picks decisive points per region and
+exact breakpoints and :mod:`.decisive` picks decisive points per region.
+:mod:`.exactlp` (an exact simplex over Q) decides the pairs the float LPs
+could not; :mod:`.parallel` runs the search on N processes with the same
+result for every N; :mod:`.search` holds the entry point :func:`regions`;
+:mod:`.memory` the default memory budget.
 :mod:`.slice` enumerates the regions on a plane or line through given points.
 """
 
@@ -15,8 +19,8 @@ from .decisive import decisive_points
 from .evidence import domain_json, evidence_digest
 from .line import line_regions
 from .result import NonGeneric, Region, RegionsResult
+from .search import regions
 from .slice import SliceResult, slice_regions
-from .traversal import regions
 
 __all__ = ["regions", "RegionsResult", "Region", "line_regions", "decisive_points",
            "NonGeneric", "evidence_digest", "domain_json", "slice_regions", "SliceResult"]

@@ -35,7 +35,9 @@ def decisive_points(result: RegionsResult):
             Q = Q * v.denominator // math.gcd(Q, v.denominator)
         P = [int(v * Q) for v in p]
         s = reg.pattern
-        M = F.forms(s) if H else []
+        # a neuron labelled 0 vanishes identically on the region: it does not bound it
+        M = [row for row, sk in zip(F.forms(s), s) if sk != 0] if H else []
+        s = [sk for sk in s if sk != 0]
         vals = [sk * (sum(m * x for m, x in zip(row[:n0], P)) + row[n0] * Q) for row, sk in zip(M, s)]
         if any(v <= 0 for v in vals):
             raise NonGeneric(f"region {reg.index}: witness not interior")

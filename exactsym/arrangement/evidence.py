@@ -21,6 +21,23 @@ the facet from both sides); every (region, neuron) pair is covered exactly
 once. The ``digest`` binds the evidence: an interior point moved inside its
 region would still prove the claim, and the checker must still reject any
 altered certificate (SPEC 3).
+
+**Compact form** (``compact=True``; always used when the arrangement is not
+simple): the key ``"pairs"`` replaces ``"facets"``, pattern entries may be
+``0`` (a neuron identically zero on the region), and each entry is one of::
+
+    [r, h, k]                    region r crosses the zero set of h's class into region k
+    [r, h, [id, ...]]            Farkas support: the checker solves the multipliers exactly
+    [r, h, {"farkas": {...}}]    Farkas multipliers written out (as above)
+
+Support ids are neurons ``k < H`` and box faces ``H + 2 i + side``; the
+support's gradients are linearly independent, so the multipliers are unique.
+Each entry covers the pairs :math:`(r, j)` for every :math:`j` of the *class*
+of h on region r (neurons whose form is a real multiple of h's, label
+non-zero); a crossing entry covers one side only, so a facet between r and k
+appears as ``[r, h, k]`` and ``[k, h, r]``. No facet point is written: the
+checker verifies the crossing from the forms (``proofs/regions-complete.md``,
+Lemma 5').
 """
 
 from __future__ import annotations
@@ -31,7 +48,8 @@ from fractions import Fraction
 
 from ..network.numbers import fmt
 
-__all__ = ["domain_json", "evidence_digest", "RawFarkas", "regions_evidence", "regions_certificate"]
+__all__ = ["domain_json", "evidence_digest", "RawFarkas", "regions_evidence", "regions_certificate",
+           "write_certificate"]
 
 
 def domain_json(box):
@@ -89,9 +107,41 @@ def _farkas_json(fk, scales, H) -> dict:
     return out
 
 
-def regions_evidence(result) -> dict:
+def _class_done(result, r, h, done) -> bool:
+    """True when an entry of h's class on region r was already written (it covers h too)."""
+    members = result.classes.get(r, {}).get(h)
+    if not members:
+        return False
+    key = (r, tuple(members))
+    if key in done:
+        return True
+    done.add(key)
+    return False
+
+
+def _compact_pairs(result) -> list:
+    pairs = []
+    H = result.net.H
+    done = set()
+    for (r, h), e in sorted(result.facets.items()):
+        if e[0] == "covered" or _class_done(result, r, h, done):
+            continue
+        if e[0] == "facet":
+            pairs.append([r, h, e[1]])
+        elif e[0] == "farkas":
+            supp = e[2] if len(e) > 2 else None
+            pairs.append([r, h, list(supp) if supp is not None
+                          else {"farkas": _farkas_json(e[1], result.scales, H)}])
+    return pairs
+
+
+def regions_evidence(result, compact: bool = False) -> dict:
     """The evidence object of a :class:`~.result.RegionsResult` (one facet entry per facet)."""
     regs = [{"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]} for r in result.regions]
+    if compact or result.compact_only or result.lean:
+        ev = {"regions": regs, "pairs": _compact_pairs(result)}
+        ev["digest"] = evidence_digest(ev)
+        return ev
     facets = []
     done = set()
     for (r, h), e in sorted(result.facets.items()):
@@ -109,8 +159,83 @@ def regions_evidence(result) -> dict:
     return ev
 
 
-def regions_certificate(result) -> dict:
+def regions_certificate(result, compact: bool = False) -> dict:
     net = result.net
     return {"format": "exactsym-cert/1", "claim": "regions-complete",
             "network": net.to_dict(), "network_sha256": net.sha256(),
-            "domain": domain_json(result.box), "evidence": regions_evidence(result)}
+            "domain": domain_json(result.box), "evidence": regions_evidence(result, compact)}
+
+
+def _canon(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def _evidence_chunks(result, compact):
+    """The evidence object as canonical JSON text chunks, ending with its digest.
+
+    Keys in sorted order ("facets"/"pairs" < "regions"), so the text before the
+    digest is exactly what :func:`evidence_digest` hashes; it is hashed while
+    it is written, never held whole.
+    """
+    if not (compact or result.compact_only or result.lean):
+        ev = regions_evidence(result)
+        body = _canon({k: v for k, v in ev.items() if k != "digest"})
+        yield body[:-1]
+        yield body[-1:]
+        return
+    yield '{"pairs":['
+    for i, p in enumerate(_compact_pairs(result)):
+        yield ("," if i else "") + _canon(p)
+    yield '],"regions":['
+    for i, r in enumerate(result.regions):
+        yield ("," if i else "") + _canon({"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]})
+    yield "]}"
+
+
+def write_certificate(result, path, compact: bool = True, extra: dict | None = None) -> None:
+    """Stream the ``regions-complete`` certificate to ``path`` (gzip when it ends in ``.gz``).
+
+    Atomic (a temporary file in the same folder, then a rename). ``extra``:
+    further top-level keys (e.g. ``provenance``). The file is canonical JSON
+    and equal, as JSON, to :func:`regions_certificate`.
+    """
+    import gzip
+    import os
+    import tempfile
+    from pathlib import Path
+    net = result.net
+    head = {"claim": "regions-complete", "domain": domain_json(result.box)}
+    tail = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
+            **(extra or {})}
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".exactsym-", dir=str(p.parent) if str(p.parent) else ".")
+    os.close(fd)
+    try:
+        opener = gzip.open if p.name.endswith(".gz") else open
+        with opener(tmp, "wt", encoding="utf-8") as f:
+            f.write(_canon(head)[:-1] + ',"evidence":')
+            h = hashlib.sha256()
+            last = None
+            for c in _evidence_chunks(result, compact):
+                if last is not None:
+                    f.write(last)
+                h.update(c.encode())
+                last = c
+            # the body's closing brace is hashed; in the file the digest key comes before it
+            f.write(last[:-1] + f',"digest":"{h.hexdigest()}"}}')
+            f.write("," + _canon(tail)[1:] + "\n")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    import os
+    m = os.umask(0)
+    os.umask(m)
+    return m

@@ -47,12 +47,13 @@ def dual_graph(result) -> nx.Graph:
     names = _neuron_names(net)
     G = nx.Graph(n0=net.n0, H=net.H, complete=bool(result.complete))
     for reg in result.regions:
-        G.add_node(reg.index, pattern="".join("+" if v > 0 else "-" for v in reg.pattern),
+        G.add_node(reg.index, pattern="".join("+" if v > 0 else "-" if v < 0 else "0" for v in reg.pattern),
                    point=[fmt(v) for v in reg.point])
     for (r, h), e in result.facets.items():
         if e[0] == "facet" and r < e[1]:
             l, j = names[h]
-            G.add_edge(r, e[1], neuron=h, layer=l, unit=j, point=[fmt(v) for v in e[2]])
+            pt = {} if e[2] is None else {"point": [fmt(v) for v in e[2]]}   # lean results keep no point
+            G.add_edge(r, e[1], neuron=h, layer=l, unit=j, **pt)
     return G
 
 

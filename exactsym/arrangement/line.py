@@ -1,4 +1,10 @@
-r"""Exact regions on the line (n0 = 1): breakpoints are exact rationals, no LP needed."""
+r"""Exact regions on the line (n0 = 1): breakpoints are exact rationals, no LP needed.
+
+Non-simple arrangements are exact here too (``proofs/regions-complete.md``,
+section 5): several neurons may share a breakpoint (all their labels change
+there at once), and a neuron identically zero on a piece has label 0 on it.
+A piece is a maximal open interval on which the ternary pattern is constant.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ from fractions import Fraction
 
 from ..check.shared.exact import affine_forms
 from ..network.model import Network
-from .result import NonGeneric
 
 __all__ = ["line_regions"]
 
@@ -18,8 +23,8 @@ def _fsign(v) -> int:
 def _pattern_right_of(net: Network, x):
     r"""Pattern on :math:`(x, x + \varepsilon)` for small :math:`\varepsilon > 0`; ``x=None`` means
     :math:`-\infty`. Each value is carried as the pair (value, slope) and compared
-    lexicographically; a neuron with value and slope both 0 vanishes on an
-    interval (non-generic)."""
+    lexicographically; a neuron with value and slope both 0 vanishes on the
+    interval and gets label 0 (it is then inactive for the next layer)."""
     lab = []
     # affine functions a*x + c of the input
     a_prev, c_prev = [Fraction(1)], [Fraction(0)]
@@ -33,8 +38,6 @@ def _pattern_right_of(net: Network, x):
             else:
                 key = (a * x + c, a)
             sg = _fsign(key[0]) or _fsign(key[1])
-            if sg == 0:
-                raise NonGeneric(f"neuron {len(lab)} vanishes on an interval")
             lab.append(sg)
             if sg > 0:
                 a_new.append(a)

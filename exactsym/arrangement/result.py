@@ -66,6 +66,10 @@ class RegionsResult:
     non_generic: list
     stats: dict
     scales: list = field(default=None, repr=False)
+    degenerate: list = field(default_factory=list)
+    compact_only: bool = False
+    classes: dict = field(default_factory=dict, repr=False)
+    lean: bool = False
     _dual: object = field(default=None, repr=False)
     _cert: object = field(default=None, repr=False)
     _neuron: object = field(default=None, repr=False)
@@ -78,8 +82,12 @@ class RegionsResult:
     def count(self):
         return len(self.regions)
 
-    def evidence(self) -> dict:
-        return regions_evidence(self)
+    def evidence(self, compact: bool = False) -> dict:
+        return regions_evidence(self, compact)
+
+    def compact_certificate(self):
+        """The ``regions-complete`` certificate in the compact form, or ``None`` when incomplete."""
+        return regions_certificate(self, compact=True) if self.complete else None
 
     @property
     def certificate(self):
@@ -107,4 +115,5 @@ class RegionsResult:
     def to_dict(self) -> dict:
         return {"count": len(self.regions), "complete": self.complete, "n0": self.net.n0,
                 "domain": domain_json(self.box), "reason": self.reason,
-                "non_generic": self.non_generic[:20], "stats": self.stats}
+                "non_generic": self.non_generic[:20], "degenerate": self.degenerate[:20],
+                "stats": self.stats}

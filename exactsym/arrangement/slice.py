@@ -18,7 +18,7 @@ from ..network.model import Network
 from ..network.numbers import fmt
 from .evidence import domain_json
 from .result import RegionsResult
-from .traversal import regions
+from .search import regions
 
 __all__ = ["slice_regions", "SliceResult"]
 
@@ -33,17 +33,21 @@ class SliceResult:
 
     @property
     def certificate(self):
-        """The ``slice-regions-complete`` certificate, or None when incomplete."""
+        """The ``slice-regions-complete`` certificate (full evidence form), or None when incomplete."""
+        if self._cert is None:
+            self._cert = self.certificate_form(compact=False)
+        return self._cert
+
+    def certificate_form(self, compact: bool):
+        """The certificate with the inner regions evidence in the compact or the full form."""
         if not self.result.complete:
             return None
-        if self._cert is None:
-            self._cert = {"format": "exactsym-cert/1", "claim": "slice-regions-complete",
-                          "network": self.net.to_dict(), "network_sha256": self.net.sha256(),
-                          "domain": domain_json(self.result.box),
-                          "evidence": {"points": [[fmt(v) for v in p] for p in self.points],
-                                       "sliced_network_sha256": self.result.net.sha256(),
-                                       "regions": self.result.evidence()}}
-        return self._cert
+        return {"format": "exactsym-cert/1", "claim": "slice-regions-complete",
+                "network": self.net.to_dict(), "network_sha256": self.net.sha256(),
+                "domain": domain_json(self.result.box),
+                "evidence": {"points": [[fmt(v) for v in p] for p in self.points],
+                             "sliced_network_sha256": self.result.net.sha256(),
+                             "regions": self.result.evidence(compact)}}
 
 
 def slice_regions(net: Network, points, box=None, **kwargs) -> SliceResult:

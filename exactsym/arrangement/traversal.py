@@ -54,10 +54,13 @@ Floats propose, exact arithmetic decides (SPEC 5, 9): the centre and facet
 LPs run in C (``csrc/arrangement/es_lp.c``); the exact forms are integer
 matrices (python-flint ``fmpz_mat``, one product per region for all candidate
 points), every witness is checked exactly, every Farkas identity is solved
-and checked over :math:`\mathbb{Q}`. What cannot be certified (a neuron
-identically zero on an open set, coinciding zero sets, a degenerate vertex
-where it matters, or a float LP failure) is reported as non-generic and the
-result is ``complete=False``; nothing is guessed.
+and checked over :math:`\mathbb{Q}`. When the float proposals give no exact
+witness, the exact simplex of :mod:`.exactlp` decides the pair (a float
+failure costs time, never completeness). Non-simple arrangements (neurons
+identically zero on a region, label 0; proportional forms, whose common zero
+set is crossed as one and flips several labels) are certified too, in the
+compact certificate form, and listed in ``degenerate``
+(``proofs/regions-complete.md``, Lemmas 2', 5', 7'); nothing is guessed.
 
 The certificate format is in :mod:`.evidence`.
 """
@@ -71,20 +74,20 @@ import time
 from collections import deque
 from fractions import Fraction
 
-from ..network.model import Network
 from .evidence import RawFarkas
 from .forms import IntegerForms, from_homogeneous, to_homogeneous
-from .proposals import FLAT_TOL, fallback_support, float_forms, region_lps
+from . import proposals
+from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
-from .witnesses import Witnesses
+from .witnesses import ExactDecisions, Witnesses, classes
 
-__all__ = ["regions"]
+__all__ = ["_Traversal"]
 
 
 class _Traversal:
     """State of one enumeration: the regions found so far and what is proved about each pair."""
 
-    def __init__(self, net, box, max_regions, time_limit, progress):
+    def __init__(self, net, box, max_regions, time_limit, progress, max_memory="auto", lean=False):
         import numpy as np
         self.net = net
         self.n0 = net.n0
@@ -93,18 +96,28 @@ class _Traversal:
         self.fbox = None if box is None else (float(self.box[0]), float(self.box[1]))
         self.max_regions = max_regions
         self.time_limit = time_limit
+        from .memory import default_budget_mb
+        self.max_memory = default_budget_mb() if max_memory == "auto" else max_memory
+        self.memory_default = max_memory == "auto"
+        # lean: keep only what the compact certificate needs (Farkas supports, not multipliers)
+        self.lean = lean
         self.progress = progress and sys.stderr.isatty()
         self.F = IntegerForms(net)
         self.W = Witnesses(self.F, self.box)
+        self.X = ExactDecisions(self.W)
         self.scales_np = np.array([float(s) for s in self.F.scales])
         self.stats = {"lp_s": 0.0, "exact_s": 0.0, "forms_s": 0.0, "regions": 0, "facet_lps": 0,
-                      "fallbacks": 0}
+                      "fallbacks": 0,
+                      "exact_decisions": 0, "exact_points": 0}
         self.patterns = []
         self.index = {}
         self.points = []
         self.entries = {}      # how region r was entered: (h, (P, Q)) of the facet witness
         self.facets = {}
         self.non_generic = []
+        self.degenerate = []   # what is non-simple, and certified anyway
+        self.classes = {}      # region -> its non-trivial proportionality classes
+        self.compact_only = False   # some evidence needs the compact certificate form
         self.unresolved = []
         self.queue = deque()
 
@@ -117,10 +130,17 @@ class _Traversal:
         x = base
         for _ in range(200):
             lab = self.net.labels(x)
-            if 0 not in lab:
+            if self._zeros_vanish(lab):
                 return x, lab
             x = [b + width * Fraction(rng.randrange(-1000, 1001), 1000) for b in base]
         raise NonGeneric("no smooth start point found (a neuron vanishes on an open set?)")
+
+    def _zeros_vanish(self, lab) -> bool:
+        """A label 0 is allowed only where the neuron's form vanishes identically (on an open set)."""
+        if 0 not in lab:
+            return True
+        M = self.F.forms(lab)
+        return all(not any(M[j]) for j, v in enumerate(lab) if v == 0)
 
     def _add_region(self, pattern, entry):
         k = len(self.patterns)
@@ -132,7 +152,7 @@ class _Traversal:
         return k
 
     # ---- one region ------------------------------------------------------------
-    def _facet_points(self, M, MsT, lp, todo, want_centre):
+    def _facet_points(self, M, MsT, lp, todo, want_centre, s):
         """Exact facet points for the pairs whose LP found one, and the rounded centre if it is inside.
 
         One exact product checks the rounded centre and every candidate; the
@@ -153,35 +173,44 @@ class _Traversal:
             if h < 0:
                 if W.is_interior(P, Q, row):
                     centre = (P, Q)
-            elif W.is_facet_point(P, Q, row, h):
+            elif W.is_facet_point(P, Q, row, h, s):
                 good[h] = (P, Q)
             else:
                 retry.append(h)
         if retry:
             cand2 = [W.facet_candidate(M, h, pts[h], tstar[h], 24) for h in retry]
             for (P, Q), h, row in zip(cand2, retry, W.signed(MsT, cand2)):
-                if W.is_facet_point(P, Q, row, h):
+                if W.is_facet_point(P, Q, row, h, s):
                     good[h] = (P, Q)
         return good, centre
 
     def _visit(self, r, start_homog):
         """Propose with floats, then prove one of 'facet' / 'no facet' for every new pair (r, h)."""
         s = self.patterns[r]
+        entry = self.entries.pop(r, None)     # needed only here: freed as soon as r is visited
         t0 = time.perf_counter()
         M = self.F.forms(s)
         A, c = float_forms(M, self.scales_np, self.n0)
-        todo = [0 if (r, h) in self.facets else 1 for h in range(self.H)]
+        cls = classes(M)
+        if cls:
+            self.classes[r] = cls
+        if cls or 0 in s:
+            self._note_classes(r, s, cls)
+        todo = [0 if (r, h) in self.facets or s[h] == 0 else 1 for h in range(self.H)]
         t1 = time.perf_counter()
         lp = region_lps(A, c, s, self.fbox, todo)
         t2 = time.perf_counter()
         self.stats["facet_lps"] += sum(todo)
         rc, center, radius, tstar, _, supp, status = lp
         MsT = self.W.signed_forms(M, s)
-        good, pt = self._facet_points(M, MsT, lp, todo, want_centre=r != 0)
-        if r == 0:
+        good, pt = self._facet_points(M, MsT, lp, todo, start_homog is None, s)
+        if start_homog is not None:
             pt = start_homog
         elif pt is None:
-            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, self.entries.get(r))
+            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, entry)
+        if pt is None:
+            self.stats["exact_points"] += 1
+            pt = self.X.interior(s, M)
         if pt is None:
             self.unresolved.append(f"region {r}: no exact interior point")
         self.points[r] = None if pt is None else from_homogeneous(*pt)
@@ -189,58 +218,109 @@ class _Traversal:
                 for h in range(self.H)]
         raw = self.W.farkas_c(M, s, supp, want)
         for h in range(self.H):
-            if todo[h]:
-                self._resolve(r, h, s, M, lp, good, raw)
+            if todo[h] and (r, h) not in self.facets:
+                self._resolve(r, h, s, M, lp, good, raw, cls.get(h, [h]))
         t3 = time.perf_counter()
         self.stats["forms_s"] += t1 - t0
         self.stats["lp_s"] += t2 - t1
         self.stats["exact_s"] += t3 - t2
 
-    def _resolve(self, r, h, s, M, lp, good, raw):
-        """Record a facet (and its neighbour), a Farkas certificate, or why neither was found."""
+    def _note_classes(self, r, s, cls):
+        """Record what is non-simple on region r: neurons identically zero, coinciding zero sets."""
+        zero = [j for j in range(self.H) if s[j] == 0]
+        if zero:
+            self.compact_only = True
+            self.degenerate.append(f"region {r}: neurons {zero} vanish identically")
+        seen = set()
+        for h, members in cls.items():
+            live = tuple(j for j in members if s[j] != 0)
+            if len(live) > 1 and live not in seen:
+                seen.add(live)
+                self.degenerate.append(f"region {r}: neurons {list(live)} have proportional forms")
+
+    def _resolve(self, r, h, s, M, lp, good, raw, members):
+        """Record a facet (and its neighbour) or a Farkas certificate; exact simplex when floats fail."""
         _, _, _, tstar, _, supp, status = lp
         rf = raw.get(h)
         if rf is not None and rf[0] == 0:
             ids = [i for i in supp[h] if i >= 0]
-            self.facets[(r, h)] = ("farkas", RawFarkas(h, ids, rf[1], rf[2], rf[3], self.W.box_L))
+            self._record_farkas(r, h, s, M, RawFarkas(h, ids, rf[1], rf[2], rf[3], self.W.box_L), members)
             return
         if h in good:
-            P, Q = good[h]
-            ns = s[:h] + (-s[h],) + s[h + 1:]
-            k = self.index.get(ns)
-            if k is None:
-                k = self._add_region(ns, (h, (P, Q)))
-            pt = from_homogeneous(P, Q)
-            self.facets[(r, h)] = ("facet", k, pt)
-            self.facets[(k, h)] = ("facet", r, pt)
+            self._record_facet(r, h, s, good[h], members)
             return
         n0 = self.n0
         if not any(M[h][:n0]):
             const = s[h] * M[h][n0]
             if const > 0:
-                self.facets[(r, h)] = ("farkas", {"constant": Fraction(const, self.F.scales[h]), "neurons": []})
+                self._record_farkas(r, h, s, M, {"constant": Fraction(const, self.F.scales[h]), "neurons": []},
+                                    members)
             else:
-                self.non_generic.append(f"neuron {h} is identically zero near region {r}")
+                self.unresolved.append(f"region {r}, neuron {h}: constant form of the wrong sign")
             return
-        fk, why = (None, "LP failed")
+        fk = None
         if status[h] == 0 and tstar[h] <= FLAT_TOL:
-            fk, why = self.W.farkas(s, M, h, supp[h])
+            fk, _ = self.W.farkas(s, M, h, supp[h])
         if fk is None:
-            fk2, why2 = self._farkas_fallback(s, M, h)
-            if fk2 is not None:
-                fk = fk2
-            elif "non-generic" in (why2 or "") or "non-generic" in (why or ""):
-                self.non_generic.append(f"region {r}, neuron {h}: " +
-                                        (why2 if "non-generic" in (why2 or "") else why))
-                return
-            else:
-                self.unresolved.append(f"region {r}, neuron {h}: {why}; fallback: {why2}")
-                return
-        self.facets[(r, h)] = ("farkas", fk)
+            fk, _ = self._farkas_fallback(s, M, h)
+        if fk is not None:
+            self._record_farkas(r, h, s, M, fk, members)
+            return
+        self._decide_exact(r, h, s, M, members)
+
+    def _decide_exact(self, r, h, s, M, members):
+        """The exact simplex decides the pair (a float failure costs time, never completeness)."""
+        from .exactlp import ExactLPError
+        self.stats["exact_decisions"] += 1
+        try:
+            kind, *rest = self.X.decide(s, M, h)
+        except ExactLPError as e:
+            kind, rest = "fail", [str(e)]
+        if kind == "farkas":
+            self._record_farkas(r, h, s, M, rest[0], members, cover=True)
+        elif kind == "facet":
+            self._record_facet(r, h, s, rest[0], rest[1])
+        else:
+            self.unresolved.append(f"region {r}, neuron {h}: {rest[0]}")
+
+    def _cover_class(self, r, h, s, members):
+        """One entry for h's whole class (the compact form): the other members need none."""
+        for j in members:
+            if j != h and s[j] != 0:
+                self.facets[(r, j)] = ("covered", h)
+                self.compact_only = True
+
+    def _record_farkas(self, r, h, s, M, fk, members, cover=False):
+        supp = self.W.support(s, M, fk)
+        self.facets[(r, h)] = ("farkas", None if (self.lean and supp is not None) else fk, supp)
+        if cover:
+            self._cover_class(r, h, s, members)
+
+    def _record_facet(self, r, h, s, PQ, members):
+        """The facet of h's class leads to the region across it (one bit flips, or the class's bits)."""
+        simple = len(members) == 1
+        ns = s[:h] + (-s[h],) + s[h + 1:] if simple else self.X.neighbour(s, h, members)
+        if ns is None:
+            self.unresolved.append(f"region {r}, neuron {h}: degenerate crossing (a form is not a "
+                                   "multiple of the facet's)")
+            return
+        k = self.index.get(ns)
+        if k is None:
+            k = self._add_region(ns, (h, PQ))
+        pt = None if self.lean else from_homogeneous(*PQ)     # lean: the compact form needs no point
+        self.facets[(r, h)] = ("facet", k, pt)
+        if simple:
+            self.facets[(k, h)] = ("facet", r, pt)
+        else:
+            self._cover_class(r, h, s, members)
+            self._note_flip(r, k, [j for j in range(self.H) if ns[j] != s[j]])
+
+    def _note_flip(self, r, k, flips):
+        self.degenerate.append(f"region {r} -> region {k}: crossing flips neurons {flips}")
 
     def _farkas_fallback(self, s, M, h):
         self.stats["fallbacks"] += 1
-        supp, why = fallback_support(s, M, h, self.H, self.n0, self.fbox)
+        supp, why = proposals.fallback_support(s, M, h, self.H, self.n0, self.fbox)
         if supp is None:
             return None, why
         return self.W.farkas(s, M, h, supp)
@@ -251,19 +331,33 @@ class _Traversal:
             what = f"max_regions={self.max_regions}"
         elif self.time_limit is not None and time.perf_counter() - t_start > self.time_limit:
             what = f"time_limit={self.time_limit}s"
+        elif self._memory_hit(processed):
+            what = (f"max_memory={self.max_memory:.0f} MiB"
+                    + (" (the default, half the available memory; raise it with --max-memory MB)"
+                       if self.memory_default else ""))
         else:
             return None
         return (f"stopped at {what}: {processed} regions processed, "
                 f"{len(self.queue)} more found but not processed")
 
-    def run(self):
-        t_start = time.perf_counter()
+    def _memory_hit(self, processed) -> bool:
+        if self.max_memory is None or processed % 64:
+            return False
+        from .memory import rss_mb
+        now = rss_mb()
+        return now is not None and now > self.max_memory
+
+    def _start(self):
         x0, s0 = self.start_point()
         d0 = 1
         for v in x0:
             d0 = d0 * v.denominator // math.gcd(d0, v.denominator)
-        start_homog = ([int(v * d0) for v in x0], d0)
         self._add_region(s0, None)
+        return [int(v * d0) for v in x0], d0
+
+    def run(self):
+        t_start = time.perf_counter()
+        start_homog = self._start()
         processed = 0
         stopped = None
         last_draw = 0.0
@@ -271,7 +365,8 @@ class _Traversal:
             stopped = self._budget_hit(processed, t_start)
             if stopped is not None:
                 break
-            self._visit(self.queue.popleft(), start_homog)
+            r = self.queue.popleft()
+            self._visit(r, start_homog if r == 0 else None)
             processed += 1
             now = time.perf_counter()
             if self.progress and now - last_draw > 0.2:
@@ -318,30 +413,8 @@ class _Traversal:
         self.stats["regions"] = len(regs)
         self.stats["total_s"] = time.perf_counter() - t_start
         self.stats["discovered"] = len(patterns)
+        self.stats["degenerate"] = len(self.degenerate)
         return RegionsResult(self.net, self.box, regs, complete, self._reason(stopped), fac,
-                             self.non_generic + self.unresolved, self.stats, self.F.scales)
-
-
-def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
-            progress: bool = True) -> RegionsResult:
-    """Enumerate and certify the activation regions of ``net`` on R^n0 or ``[lo, hi]^n0``.
-
-    Returns a :class:`~.result.RegionsResult`: ``regions`` (each with ``pattern``,
-    exact interior ``point``, ``affine_map`` and ``inequalities``),
-    ``complete`` (True only with a full certificate), ``reason`` when
-    incomplete, ``certificate`` (regions-complete) and the networkx graphs
-    ``dual_graph`` and ``neuron_graph``. ``max_regions`` / ``time_limit``
-    stop the traversal cleanly with ``complete=False``.
-    """
-    if box is not None:
-        box = (Fraction(box[0]), Fraction(box[1]))
-        if not box[0] < box[1]:
-            raise ValueError("empty box")
-    if net.H == 0:
-        pt = tuple([Fraction(0)] * net.n0) if box is None else tuple([(box[0] + box[1]) / 2] * net.n0)
-        return RegionsResult(net, box, [Region(0, (), pt, net)], True, None, {}, [], {"regions": 1})
-    tr = _Traversal(net, box, max_regions, time_limit, progress)
-    try:
-        return tr.run()
-    except NonGeneric as e:
-        return RegionsResult(net, box, [], False, f"non-generic: {e}", {}, [str(e)], tr.stats)
+                             self.non_generic + self.unresolved, self.stats, self.F.scales,
+                             degenerate=self.degenerate, compact_only=self.compact_only,
+                             classes=self.classes if complete else {}, lean=self.lean)

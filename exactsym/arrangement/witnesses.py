@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-__all__ = ["Witnesses", "solve_exact", "proportional"]
+__all__ = ["Witnesses", "ExactDecisions", "solve_exact", "proportional", "classes"]
 
 
 def solve_exact(cols, rhs):
@@ -73,6 +73,45 @@ def proportional(u, v) -> bool:
     return all(u[i] * v[j] == u[j] * v[i] for i in range(n) for j in range(i + 1, n))
 
 
+def _normal(row):
+    """The primitive integer row with first nonzero entry positive (None for the zero row)."""
+    g = 0
+    for v in row:
+        g = math.gcd(g, v)
+    if g == 0:
+        return None
+    first = next(v for v in row if v)
+    g = g if first > 0 else -g
+    return tuple(v // g for v in row)
+
+
+def classes(M) -> dict:
+    r"""The non-trivial proportionality classes of the rows of M: ``{h: [j, ...]}``.
+
+    :math:`j \in D_h` iff :math:`M_j \in \mathbb{R} M_h` (zero rows belong to every class);
+    only neurons whose class is more than ``[h]`` appear. One pass with
+    primitive normal forms, so the generic region costs O(H). Non-zero
+    constants (empty zero sets) are left alone: nothing crosses them.
+    """
+    by, zero = {}, []
+    norms = []
+    for j, row in enumerate(M):
+        nr = _normal(row)
+        norms.append(nr)
+        if nr is None:
+            zero.append(j)
+        else:
+            by.setdefault(nr, []).append(j)
+    out = {}
+    for j, nr in enumerate(norms):
+        if nr is not None and not any(nr[:-1]):
+            continue      # a non-zero constant: empty zero set, certified alone by its constant
+        members = zero if nr is None else sorted(by[nr] + zero)
+        if len(members) > 1:
+            out[j] = members
+    return out
+
+
 class Witnesses:
     """Exact checks for one network on one domain (``box`` is None or exact ``(lo, hi)``)."""
 
@@ -119,8 +158,13 @@ class Witnesses:
     def is_interior(self, P, Q, row) -> bool:
         return min(row) > 0 and self.in_box(P, Q)
 
-    def is_facet_point(self, P, Q, row, h) -> bool:
-        return row[h] == 0 and min(row[:h] + row[h + 1:], default=1) > 0 and self.in_box(P, Q)
+    def is_facet_point(self, P, Q, row, h, s=None) -> bool:
+        """Only entry h is 0 (entries of neurons with label 0 in ``s``, identically zero, are skipped)."""
+        if row[h] != 0 or not self.in_box(P, Q):
+            return False
+        if s is None or 0 not in s:
+            return min(row[:h] + row[h + 1:], default=1) > 0
+        return all(v > 0 for k, v in enumerate(row) if k != h and s[k] != 0)
 
     # ---- interior point ------------------------------------------------------
     def interior(self, s, M, MsT, center, radius, entry):
@@ -168,7 +212,25 @@ class Witnesses:
         P2 = [P[i] * amj if i != j else -sg * rest for i in range(n0)]
         return P2, Q * amj
 
-    # ---- Farkas --------------------------------------------------------------
+    # ---- Farkas ----
+    def support(self, s, M, fk):
+        """Ids of the non-zero multipliers when their gradients are independent, else None.
+
+        With independent gradients the multipliers are the unique solution on
+        the support, so the compact certificate names the support only.
+        """
+        H, n0 = self.H, self.n0
+        if hasattr(fk, "num"):
+            ids = [cid for cid, n in zip(fk.ids, fk.num) if n != 0]
+        else:
+            ids = [k for k, _ in fk["neurons"]] + [H + 2 * i + sd for i, sd, _ in fk.get("box", [])]
+        cols, _ = self._support_columns(s, M, ids)
+        if len(cols) > n0:
+            return None
+        if cols and self.flint.fmpz_mat([[c[i] for c in cols] for i in range(n0)]).rank() != len(cols):
+            return None
+        return sorted(ids)
+
     def farkas_c(self, M, s, supp, want):
         """128-bit C solves of the Farkas systems of the pairs in ``want`` ({h: (rc, det, num, cnum)})."""
         if not (any(want) and self.c_farkas_ok):
@@ -246,3 +308,127 @@ class Witnesses:
         if boxes:
             fk["box"] = boxes
         return fk, None
+
+
+def _homog(x):
+    """Homogeneous integer vector ``(P, Q)`` of a rational point (FLINT fmpq or Fraction)."""
+    Q = 1
+    for v in x:
+        d = int(v.q) if hasattr(v, "q") else v.denominator
+        Q = Q * d // math.gcd(Q, d)
+    P = [int(v.p) * (Q // int(v.q)) if hasattr(v, "q") else v.numerator * (Q // v.denominator) for v in x]
+    return P, Q
+
+
+def _ratio_sign(u, v) -> int:
+    """Sign of c with u = c v (v a nonzero integer row, u proportional to v)."""
+    i = next(i for i, vi in enumerate(v) if vi)
+    return (u[i] > 0) - (u[i] < 0) if v[i] > 0 else (u[i] < 0) - (u[i] > 0)
+
+
+class ExactDecisions:
+    r"""Exact decisions of a (region, neuron) pair when the float proposals failed.
+
+    With :math:`D_h = \{j : z_j \in \mathbb{R} z_h\}` (the *class* of h on the
+    region: coinciding zero sets, and every neuron identically zero there)
+    and :math:`\mathcal{L}` the signed forms :math:`s_k z_k`, :math:`k \notin D_h`, plus
+    the box faces, :func:`~.exactlp.maxmin_slack` gives the exact optimum
+    :math:`t^*` of :math:`\max t` s.t. :math:`\ell \ge t\ (\ell \in \mathcal{L})`,
+    :math:`z_h = 0`. If :math:`t^* > 0` its point is an exact facet point; else
+    the dual gives :math:`-\mu z_h = \sum y_\ell \ell + (w - t^*)`, a Farkas
+    identity for :math:`s_h z_h` after division by :math:`\nu = -\mu s_h`, which
+    is :math:`> 0` on a non-empty region (at an interior point the left side
+    would otherwise be :math:`\le 0 <` the right side), and whose support
+    holds no multiple of :math:`z_h` (``proofs/regions-complete.md``).
+    """
+
+    def __init__(self, witnesses):
+        self.W = witnesses
+        self.n0 = witnesses.n0
+        self.H = witnesses.H
+
+    def _box_rows(self):
+        if self.W.box is None:
+            return [], []
+        lo, hi = self.W.box
+        rows, ids = [], []
+        for i in range(self.n0):
+            for side, (sg, c) in enumerate(((1, -lo), (-1, hi))):
+                e = [0] * self.n0
+                e[i] = sg
+                rows.append(e + [c])
+                ids.append((i, side))
+        return rows, ids
+
+    def klass(self, M, h):
+        """Neurons whose form on the region is a real multiple of z_h (h and zero forms included)."""
+        return [j for j in range(self.H) if proportional(M[j], M[h])]
+
+    def interior(self, s, M):
+        """An exact interior point ``(P, Q)`` of the region, or None (empty region)."""
+        from .exactlp import maxmin_slack
+        rows = [[sk * v for v in M[k]] for k, sk in enumerate(s) if sk != 0]
+        brow, _ = self._box_rows()
+        rows += brow
+        if not rows:
+            return [0] * self.n0, 1
+        t, x, _, _, _ = maxmin_slack(rows)
+        return _homog(x) if t > 0 else None
+
+    def decide(self, s, M, h):
+        """``("facet", (P, Q), klass)``, ``("farkas", multipliers)`` or ``("fail", why)``."""
+        from .exactlp import maxmin_slack
+        cls = self.klass(M, h)
+        ids = [k for k in range(self.H) if k not in cls]
+        rows = [[s[k] * v for v in M[k]] for k in ids]
+        brow, bids = self._box_rows()
+        t, x, y, mu, w = maxmin_slack(rows + brow, eq=M[h])
+        if t > 0:
+            return "facet", _homog(x), cls
+        return self._farkas(s, M, h, ids + bids, y, mu, w - t)
+
+    def _farkas(self, s, M, h, ids, y, mu, kappa):
+        r"""Multipliers of the true forms from :math:`-\mu M_h = \sum y_\ell \ell + \kappa` (integer forms)."""
+        nu = -mu * s[h]
+        if nu <= 0:
+            return "fail", "exact dual gives no Farkas identity (empty region?)"
+        Sh = self.W.F.scales[h]
+        neurons, boxes = [], []
+        for cid, v in zip(ids, y):
+            if v == 0:
+                continue
+            if isinstance(cid, int):
+                neurons.append([cid, v * self.W.F.scales[cid] / nu / Sh])
+            else:
+                boxes.append([cid[0], cid[1], v / nu / Sh])
+        fk = {"constant": kappa / nu / Sh, "neurons": neurons}
+        if boxes:
+            fk["box"] = boxes
+        return "farkas", fk
+
+    def neighbour(self, s, h, cls):
+        r"""The pattern across the facet of h when the class :math:`D_h` has several neurons.
+
+        Off :math:`D_h` the signs stay. In layer order, each :math:`j \in D_h` gets the
+        sign its new form :math:`z'_j = c_j z_h` takes on the far side
+        (:math:`-\mathrm{sign}(c_j) s_h`), or 0 if :math:`z'_j \equiv 0`; None when some
+        :math:`z'_j` is not a multiple of :math:`z_h` (a degenerate vertex: not crossed here).
+        """
+        F = self.W.F
+        Mh = F.forms(s)[h]
+        t = list(s)
+        start = 0
+        for Wl, _ in F.net.layers[:-1]:
+            width = len(Wl)
+            layer = [j for j in cls if start <= j < start + width]
+            if layer:
+                Mt = F.forms(tuple(t))
+                for j in layer:
+                    if not any(Mt[j]):
+                        t[j] = 0
+                    elif proportional(Mt[j], Mh):
+                        t[j] = -_ratio_sign(Mt[j], Mh) * s[h]
+                    else:
+                        return None
+            start += width
+        return tuple(t)

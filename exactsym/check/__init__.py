@@ -202,11 +202,28 @@ def check_json(text: str, where: str = "certificate") -> CheckResult:
     return check_certificate(cert)
 
 
+#: a gzip certificate may inflate to at most this many bytes
+GUNZIP_CAP = 4 << 30
+
+
+def _gunzip(data: bytes) -> bytes:
+    import gzip
+    import io
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
+        out = g.read(GUNZIP_CAP + 1)
+    if len(out) > GUNZIP_CAP:
+        raise ValueError(f"gzip certificate inflates past {GUNZIP_CAP} bytes")
+    return out
+
+
 def check_file(path) -> CheckResult:
-    """Load a certificate file (strict JSON, :func:`check_json`) and verify it."""
+    """Load a certificate file (strict JSON, or gzip-compressed strict JSON) and verify it."""
     try:
         with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+            data = f.read()
+        if data[:2] == b"\x1f\x8b":          # .json.gz (standard-library gzip), capped
+            data = _gunzip(data)
+        text = data.decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError, ValueError) as e:
         return CheckResult(False, None, f"{path}: cannot read certificate: {str(e).splitlines()[0][:160]}")
     return check_json(text, str(path))

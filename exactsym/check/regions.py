@@ -1,6 +1,8 @@
 r"""Trusted verifiers for ``regions-complete`` and ``fdim=r``. Standard library only.
 
-regions-complete (format in :mod:`exactsym.regions`): every region's point has
+regions-complete (format in :mod:`exactsym.arrangement.evidence`; the compact
+form, key ``pairs``, in :mod:`.regions_compact`; proof in
+``proofs/regions-complete.md``): every region's point has
 exactly its pattern (labels from the network's own exact evaluator, all
 non-zero) and lies strictly inside the box; patterns are distinct; every
 (region, hidden neuron) pair is covered exactly once, either
@@ -16,9 +18,8 @@ non-zero) and lies strictly inside the box; patterns are distinct; every
   :math:`\lambda_0 \ge 0`, and :math:`\lambda_0 > 0` or some :math:`\mu_f > 0`
   or some listed :math:`z_k` not proportional to :math:`z_h`.
 
-Why this proves completeness: see the module docstring of
-:mod:`exactsym.regions` (a generic path crosses facets only; each facet leads
-to a listed region).
+Why this proves completeness: ``proofs/regions-complete.md`` (a generic path
+crosses facets only; each facet leads to a listed region).
 
 fdim=r: the regions-complete evidence above, ``n0+1`` points per region, each
 in its region, affinely independent (a decisive set, SPEC 2); an r x r minor
@@ -54,14 +55,13 @@ from .common import (
     rational_vector,
     residue,
 )
+from .regions_compact import _entry, _Pairs, verify_pairs
 
 __all__ = ["VERIFIERS", "verify_regions_evidence"]
 
-#: the keys of a regions-complete evidence object, of one region, and of fdim=r evidence
-#: (a new evidence shape adds its keys to the ``*_OPTIONAL`` tuples; any other key is rejected)
-REGIONS_KEYS = ("regions", "facets", "digest")
-REGIONS_OPTIONAL = ()
-REGION_KEYS = ("pattern", "point")
+#: the keys of fdim=r evidence (a new evidence shape adds its keys to FDIM_EQUAL_OPTIONAL;
+#: any other key is rejected). Regions evidence has exactly regions, digest and one of
+#: facets (full form) / pairs (compact form).
 FDIM_EQUAL_KEYS = ("regions", "decisive_points", "rows", "columns", "prime", "kernel", "digest")
 FDIM_EQUAL_OPTIONAL = ()
 
@@ -138,28 +138,21 @@ class _IntNet:
         return out
 
 
-def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
-    """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries)."""
-    keys(ev, "regions evidence", required=REGIONS_KEYS, optional=REGIONS_OPTIONAL)
-    _check_digest(ev, "regions evidence")
-    n0, H = net.n0, net.H
-    regs = ev.get("regions")
-    facets = ev.get("facets")
+def _parse_regions(regs, inet, box, n0, H, allow_zero):
+    """Patterns and interior points: each point strictly inside, with exactly its pattern."""
     if not isinstance(regs, list) or not regs:
         raise CheckFailure("evidence.regions must be a non-empty list")
-    if not isinstance(facets, list):
-        raise CheckFailure("evidence.facets must be a list")
-    inet = _IntNet(net)
-    patterns = []
-    seen = {}
+    signs = (1, -1, 0) if allow_zero else (1, -1)
+    patterns, seen = [], {}
     for r, reg in enumerate(regs):
-        keys(reg, f"regions[{r}]", required=REGION_KEYS)
+        if not isinstance(reg, dict) or set(reg) != {"pattern", "point"}:
+            raise CheckFailure(f"regions[{r}] must be an object with 'pattern' and 'point'")
         pat = reg.get("pattern")
         if not isinstance(pat, list) or len(pat) != H:
             raise CheckFailure(f"regions[{r}].pattern must list {H} signs")
         pat = tuple(integer(v, f"regions[{r}].pattern") for v in pat)
-        if any(v not in (1, -1) for v in pat):
-            raise CheckFailure(f"regions[{r}].pattern entries must be 1 or -1")
+        if any(v not in signs for v in pat):
+            raise CheckFailure(f"regions[{r}].pattern entries must be in {list(signs)}")
         x = rational_vector(reg.get("point"), n0, f"regions[{r}].point")
         if not in_domain_strict(x, box):
             raise CheckFailure(f"regions[{r}].point is not strictly inside the box")
@@ -169,125 +162,168 @@ def verify_regions_evidence(net, box, ev) -> tuple[int, int, int]:
             raise CheckFailure(f"regions[{r}] repeats the pattern of regions[{seen[pat]}]")
         seen[pat] = r
         patterns.append(pat)
+    return patterns
+
+
+def _check_farkas(fk, F, s, h, inet, box, where, n0, H):
+    r"""Written-out multipliers: the identity (F) exactly, all > 0, and the dimension condition."""
+    if not isinstance(fk, dict) or not set(fk) <= {"constant", "neurons", "box"} or "constant" not in fk:
+        raise CheckFailure(f"{where}.farkas must have 'constant', 'neurons' and optional 'box'")
+    lam0 = rational(fk["constant"], f"{where}.farkas.constant")
+    if lam0 < 0:
+        raise CheckFailure(f"{where}: Farkas constant is negative")
+    coef = [Fraction(0)] * n0
+    const = lam0
+    nonprop = False
+    used = set()
+    nl = fk.get("neurons")
+    if not isinstance(nl, list):
+        raise CheckFailure(f"{where}.farkas.neurons must be a list")
+    for i, item in enumerate(nl):
+        if not isinstance(item, list) or len(item) != 2:
+            raise CheckFailure(f"{where}.farkas.neurons[{i}] must be [neuron, multiplier]")
+        k = integer(item[0], f"{where}.farkas.neurons[{i}][0]", 0, H - 1)
+        lam = rational(item[1], f"{where}.farkas.neurons[{i}][1]")
+        if k == h or k in used:
+            raise CheckFailure(f"{where}: Farkas neuron {k} repeated or equal to {h}")
+        used.add(k)
+        if lam <= 0:
+            raise CheckFailure(f"{where}: Farkas multipliers must be positive")
+        f = lam * s[k] / inet.scale[k]
+        Mk = F[k]
+        for j in range(n0):
+            if Mk[j]:
+                coef[j] += f * Mk[j]
+        const += f * Mk[n0]
+        if s[k] != 0 and not _proportional(Mk, F[h]):
+            nonprop = True
+    used_f = _farkas_box(fk.get("box"), box, coef, where, n0)
+    const += sum((mu * (box[1] if side else -box[0]) for (_, side), mu in used_f.items()), Fraction(0))
+    Mh, Sh = F[h], inet.scale[h]
+    if any(Fraction(s[h] * Mh[j], Sh) != coef[j] for j in range(n0)) or Fraction(s[h] * Mh[n0], Sh) != const:
+        raise CheckFailure(f"{where}: Farkas identity fails")
+    if not (lam0 > 0 or used_f or nonprop):
+        raise CheckFailure(f"{where}: Farkas certificate does not bound the dimension "
+                           "(only proportional neurons, constant 0)")
+
+
+def _farkas_box(bl, box, coef, where, n0):
+    """Box multipliers: adds their gradients to ``coef``; returns {(i, side): mu}.
+
+    One spelling: no face multipliers is written by omitting ``box`` (the caller
+    passes None then), never as an empty list.
+    """
+    if bl is None:
+        return {}
+    if box is None:
+        raise CheckFailure(f"{where}: box multipliers on an R^n domain")
+    if not isinstance(bl, list) or not bl:
+        raise CheckFailure(f"{where}.farkas.box must be a non-empty list (omit it when empty)")
+    used_f = {}
+    for i, item in enumerate(bl):
+        if not isinstance(item, list) or len(item) != 3:
+            raise CheckFailure(f"{where}.farkas.box[{i}] must be [coordinate, side, multiplier]")
+        c_i = integer(item[0], f"{where}.farkas.box[{i}][0]", 0, n0 - 1)
+        side = integer(item[1], f"{where}.farkas.box[{i}][1]", 0, 1)
+        mu = rational(item[2], f"{where}.farkas.box[{i}][2]")
+        if (c_i, side) in used_f or mu <= 0:
+            raise CheckFailure(f"{where}: box multipliers must be positive and distinct")
+        used_f[(c_i, side)] = mu
+        coef[c_i] += mu if side == 0 else -mu      # x_i - lo, or hi - x_i
+    return used_f
+
+
+def _check_facet_point(obj, F, s, h, k, patterns, inet, box, where, n0, H):
+    """The original facet witness: a point with only z_h = 0; region k is s with bit h flipped."""
+    if 0 in s or 0 in patterns[k]:
+        raise CheckFailure(f"{where}: a facet point needs patterns without 0")
+    x = rational_vector(obj["point"], n0, f"{where}.point")
+    if not in_domain_strict(x, box):
+        raise CheckFailure(f"{where}: facet point not strictly inside the box")
+    lab = inet.labels(x)
+    if lab[h] != 0:
+        raise CheckFailure(f"{where}: neuron {h} is not zero at the facet point")
+    if any(lab[j] != s[j] for j in range(H) if j != h):
+        raise CheckFailure(f"{where}: another neuron does not keep the region's sign at the facet point")
+    if not any(F[h][:n0]):
+        raise CheckFailure(f"{where}: neuron {h} has zero gradient on the region")
+    if patterns[k] != s[:h] + (-s[h],) + s[h + 1:]:
+        raise CheckFailure(f"{where}: neighbor {k} does not have the region's pattern with bit {h} flipped")
+
+
+def _verify_facets(ev, patterns, forms, inet, box, n0, H):
+    """The original evidence list ``facets``: each entry covers (r, h), a facet also (k, h)."""
+    facets = ev.get("facets")
+    if not isinstance(facets, list):
+        raise CheckFailure("evidence.facets must be a list")
     R = len(patterns)
-    forms_cache = {}
-
-    def forms(r):
-        if r not in forms_cache:
-            forms_cache[r] = inet.forms(patterns[r])
-        return forms_cache[r]
-
-    covered = set()
-
-    def cover(r, h, where):
-        if (r, h) in covered:
-            raise CheckFailure(f"{where}: pair (region {r}, neuron {h}) covered twice")
-        covered.add((r, h))
-
+    cov = _Pairs(R, H)
     n_facet = n_farkas = 0
     for e, ent in enumerate(facets):
         where = f"facets[{e}]"
-        if not isinstance(ent, list) or len(ent) != 3:
-            raise CheckFailure(f"{where} must be [region, neuron, evidence]")
-        r = integer(ent[0], f"{where}[0]", 0, R - 1)
-        h = integer(ent[1], f"{where}[1]", 0, H - 1)
-        obj = ent[2]
+        r, h, obj = _entry(ent, where, R, H)
         if not isinstance(obj, dict):
             raise CheckFailure(f"{where}[2] is not an object")
         s = patterns[r]
         if set(obj) == {"point", "neighbor"}:
             k = integer(obj["neighbor"], f"{where}.neighbor", 0, R - 1)
-            x = rational_vector(obj["point"], n0, f"{where}.point")
-            if not in_domain_strict(x, box):
-                raise CheckFailure(f"{where}: facet point not strictly inside the box")
-            lab = inet.labels(x)
-            if lab[h] != 0:
-                raise CheckFailure(f"{where}: neuron {h} is not zero at the facet point")
-            if any(lab[j] != s[j] for j in range(H) if j != h):
-                raise CheckFailure(f"{where}: another neuron does not keep region {r}'s sign at the facet point")
-            if not any(forms(r)[h][:n0]):
-                raise CheckFailure(f"{where}: neuron {h} has zero gradient on region {r}")
-            flipped = s[:h] + (-s[h],) + s[h + 1:]
-            if patterns[k] != flipped:
-                raise CheckFailure(f"{where}: neighbor {k} does not have region {r}'s pattern with bit {h} flipped")
-            cover(r, h, where)
-            cover(k, h, where)
+            _check_facet_point(obj, forms(r), s, h, k, patterns, inet, box, where, n0, H)
+            cov.cover(r, h, where)
+            cov.cover(k, h, where)
             n_facet += 1
         elif set(obj) == {"farkas"}:
-            fk = obj["farkas"]
-            if not isinstance(fk, dict) or not set(fk) <= {"constant", "neurons", "box"} or "constant" not in fk:
-                raise CheckFailure(f"{where}.farkas must have 'constant', 'neurons' and optional 'box'")
-            lam0 = rational(fk["constant"], f"{where}.farkas.constant")
-            if lam0 < 0:
-                raise CheckFailure(f"{where}: Farkas constant is negative")
-            F = forms(r)
-            coef = [Fraction(0)] * n0
-            const = lam0
-            nonprop = False
-            used = set()
-            nl = fk.get("neurons")
-            if not isinstance(nl, list):
-                raise CheckFailure(f"{where}.farkas.neurons must be a list")
-            for i, item in enumerate(nl):
-                if not isinstance(item, list) or len(item) != 2:
-                    raise CheckFailure(f"{where}.farkas.neurons[{i}] must be [neuron, multiplier]")
-                k = integer(item[0], f"{where}.farkas.neurons[{i}][0]", 0, H - 1)
-                lam = rational(item[1], f"{where}.farkas.neurons[{i}][1]")
-                if k == h or k in used:
-                    raise CheckFailure(f"{where}: Farkas neuron {k} repeated or equal to {h}")
-                used.add(k)
-                if lam <= 0:
-                    raise CheckFailure(f"{where}: Farkas multipliers must be positive")
-                f = lam * s[k] / inet.scale[k]
-                Mk = F[k]
-                for j in range(n0):
-                    if Mk[j]:
-                        coef[j] += f * Mk[j]
-                const += f * Mk[n0]
-                if not _proportional(Mk, F[h]):
-                    nonprop = True
-            bl = fk.get("box", [])
-            if "box" in fk and box is None:
-                raise CheckFailure(f"{where}: box multipliers on an R^n domain")
-            if not isinstance(bl, list) or ("box" in fk and not bl):
-                # one spelling: no face multipliers is written by omitting "box"
-                raise CheckFailure(f"{where}.farkas.box must be a non-empty list (omit it when empty)")
-            used_f = set()
-            for i, item in enumerate(bl):
-                if not isinstance(item, list) or len(item) != 3:
-                    raise CheckFailure(f"{where}.farkas.box[{i}] must be [coordinate, side, multiplier]")
-                c_i = integer(item[0], f"{where}.farkas.box[{i}][0]", 0, n0 - 1)
-                side = integer(item[1], f"{where}.farkas.box[{i}][1]", 0, 1)
-                mu = rational(item[2], f"{where}.farkas.box[{i}][2]")
-                if (c_i, side) in used_f or mu <= 0:
-                    raise CheckFailure(f"{where}: box multipliers must be positive and distinct")
-                used_f.add((c_i, side))
-                if side == 0:      # x_i - lo
-                    coef[c_i] += mu
-                    const -= mu * box[0]
-                else:              # hi - x_i
-                    coef[c_i] -= mu
-                    const += mu * box[1]
-            Mh, Sh = F[h], inet.scale[h]
-            if any(Fraction(s[h] * Mh[j], Sh) != coef[j] for j in range(n0)) or Fraction(s[h] * Mh[n0], Sh) != const:
-                raise CheckFailure(f"{where}: Farkas identity fails")
-            if not (lam0 > 0 or used_f or nonprop):
-                raise CheckFailure(f"{where}: Farkas certificate does not bound the dimension "
-                                   "(only proportional neurons, constant 0)")
-            cover(r, h, where)
+            _check_farkas(obj["farkas"], forms(r), s, h, inet, box, where, n0, H)
+            cov.cover(r, h, where)
             n_farkas += 1
         else:
             raise CheckFailure(f"{where}[2] must be {{point, neighbor}} or {{farkas}}")
-    if len(covered) != R * H:
-        raise CheckFailure(f"only {len(covered)} of {R * H} (region, neuron) pairs are covered")
-    return R, n_facet, n_farkas
+    if cov.count != R * H:
+        raise CheckFailure(f"only {cov.count} of {R * H} (region, neuron) pairs are covered")
+    return n_facet, n_farkas
+
+
+def verify_regions_evidence(net, box, ev, zero_labels: bool = False) -> tuple[int, int, int]:
+    """Verify regions-complete evidence; returns (regions, facet entries, Farkas entries).
+
+    ``zero_labels``: accept compact evidence whose patterns have 0 entries (a
+    neuron identically zero on a region). Only the ``regions-complete`` claim
+    itself passes True: ``fdim=r`` needs parameter-smooth points in every
+    region, which a region with a label 0 does not have.
+    """
+    if not isinstance(ev, dict):
+        raise CheckFailure("regions evidence is not an object")
+    _check_digest(ev, "regions evidence")
+    n0, H = net.n0, net.H
+    compact = "pairs" in ev
+    if set(ev) != ({"regions", "pairs", "digest"} if compact else {"regions", "facets", "digest"}):
+        raise CheckFailure("evidence must have 'regions', 'digest' and one of 'facets' / 'pairs'")
+    inet = _IntNet(net)
+    patterns = _parse_regions(ev.get("regions"), inet, box, n0, H, allow_zero=compact and zero_labels)
+    forms = _forms_cache(inet, patterns)
+    if compact:
+        n_facet, n_farkas = verify_pairs(ev["pairs"], patterns, forms, inet, box, n0, H, _check_farkas)
+    else:
+        n_facet, n_farkas = _verify_facets(ev, patterns, forms, inet, box, n0, H)
+    return len(patterns), n_facet, n_farkas
+
+
+def _forms_cache(inet, patterns, size=4096):
+    """Integer forms of region r, recomputed on demand (a bounded cache keeps memory flat)."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=size)
+    def forms(r):
+        return inet.forms(patterns[r])
+    return forms
 
 
 def verify_regions_complete(cert) -> str:
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)
-    R, nf, nk = verify_regions_evidence(net, box, cert.get("evidence"))
-    return (f"exactly {R} activation regions on {domain_words(box, net.n0)}: {nf} facet witnesses, "
+    ev = cert.get("evidence")
+    R, nf, nk = verify_regions_evidence(net, box, ev, zero_labels=True)
+    kind = "crossing entries" if "pairs" in ev else "facet witnesses"
+    return (f"exactly {R} activation regions on {domain_words(box, net.n0)}: {nf} {kind}, "
             f"{nk} Farkas certificates, every (region, neuron) pair covered once")
 
 
@@ -381,5 +417,6 @@ def verify_fdim_equal(cert) -> str:
 
 
 VERIFIERS = {"regions-complete": verify_regions_complete, "fdim=r": verify_fdim_equal}
+
 #: top-level keys of the claims besides the common ones
 TOP_KEYS = {"fdim=r": ("r",)}

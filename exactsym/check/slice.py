@@ -43,7 +43,7 @@ def verify_slice_regions(cert) -> str:
     if ev["sliced_network_sha256"] != sliced.sha256():
         raise CheckFailure("sliced_network_sha256 does not match the slice of the network")
     box = parse_domain(cert.get("domain"), sliced.n0)
-    R, nf, nk = verify_regions_evidence(sliced, box, ev["regions"])
+    R, nf, nk = verify_regions_evidence(sliced, box, ev["regions"], zero_labels=True)
     kind = "line" if len(pts) == 2 else "plane"
     where = f"R^{sliced.n0}" if box is None else f"[{box[0]}, {box[1]}]^{sliced.n0}"
     return (f"exactly {R} activation regions of F on the {kind} through the given points "

@@ -1,5 +1,13 @@
-"""``exactsym regions NET [--box LO,HI] [--cert OUT] [--graph OUT] [--plot OUT.png]
-[--max-regions N] [--time-limit S] [--json]``: certified activation-region enumeration.
+"""``exactsym regions NET [--box LO,HI] [--cert OUT[.gz]] [--full-evidence] [--graph OUT]
+[--plot OUT.png] [--max-regions N] [--time-limit S] [--max-memory MB] [--workers N] [--json]``: certified
+activation-region enumeration.
+
+The certificate is written in the compact form (``pairs``: crossings name
+their neighbour, Farkas entries their support) and streamed to disk, gzip
+when OUT ends in ``.gz``; ``--full-evidence`` writes the original ``facets``
+form (facet points and multipliers written out) when the arrangement is
+simple. Without ``--max-memory`` the run stops cleanly, ``complete: false``,
+once its memory passes half of what was available at the start.
 
 Wired into :mod:`exactsym.cli.main` (which adds --json and --quiet).
 """
@@ -53,12 +61,19 @@ def add_arguments(sp) -> None:
                     help="stop after N regions (the result is then incomplete)")
     sp.add_argument("--time-limit", type=_positive_float, default=None, metavar="S",
                     help="stop after S seconds (the result is then incomplete)")
+    sp.add_argument("--max-memory", type=_positive_float, default=None, metavar="MB",
+                    help="stop when the process uses MB MiB (default: half the memory available at the start)")
+    sp.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                    help="visit regions on N processes (chunked search: the same result for every N)")
+    sp.add_argument("--full-evidence", action="store_true",
+                    help="write facet points and Farkas multipliers out (the original, larger form)")
 
 
 def cmd_regions(args) -> int:
     from ..arrangement import domain_json, regions
+    from ..arrangement.evidence import write_certificate
     from ..network.numbers import fmt
-    from .common import EXIT_OK, UsageError, emit, load, parse_box, write_cert
+    from .common import EXIT_OK, EXIT_UNDECIDED, UsageError, budget_hint, emit, load, parse_box, rounded_to, write_cert
     net = load(args, args.net)
     box = parse_box(args.box)
     points = _slice_points(args, net)
@@ -68,19 +83,25 @@ def cmd_regions(args) -> int:
         raise UsageError(f"--plot needs n0 = 1 or 2 or a --slice; {args.net} has n0 = {net.n0}")
     t0 = time.perf_counter()
     kw = dict(box=box, max_regions=args.max_regions, time_limit=args.time_limit,
-              progress=not args.quiet and not args.json)
+              progress=not args.quiet and not args.json,
+              max_memory=args.max_memory if args.max_memory else "auto",
+              lean=not (args.full_evidence or args.graph or args.plot), workers=args.workers)
+    sres = None
     if points is None:
         res = regions(net, **kw)
-        certificate = res.certificate
     else:
         from ..arrangement import slice_regions
         sres = slice_regions(net, points, **kw)
-        res, certificate = sres.result, sres.certificate
+        res = sres.result
     elapsed = time.perf_counter() - t0
     cert_path = None
     if args.cert:
         if res.complete:
-            write_cert(args, certificate)
+            if sres is None:
+                write_certificate(res, args.cert, compact=not args.full_evidence,
+                                  extra={"provenance": {"rounded_to_denominator": rounded_to(args)}})
+            else:
+                write_cert(args, sres.certificate_form(compact=not args.full_evidence))
             cert_path = args.cert
         elif not args.quiet:
             sys.stderr.write(f"exactsym: note: no certificate written: enumeration incomplete ({res.reason})\n")
@@ -89,14 +110,17 @@ def cmd_regions(args) -> int:
         from ..arrangement.graphs import write_graphs
         graphs = write_graphs(res, args.graph)
     plot = _plot(args, res, points) if args.plot else None
-    n_facet = sum(1 for (r, h), e in res.facets.items() if e[0] == "facet" and r < e[1])
+    # dual-graph edges: one per pair of regions sharing a facet (several labels may flip there)
+    n_facet = len({(min(r, e[1]), max(r, e[1])) for (r, h), e in res.facets.items() if e[0] == "facet"})
     n_farkas = sum(1 for e in res.facets.values() if e[0] == "farkas")
-    obj = {"file": args.net, "architecture": list(net.architecture), "count": len(res.regions),
+    obj = {"file": args.net, "architecture": list(net.architecture), "count": len(res.regions) if res.complete else None,
+           "count_lower_bound": len(res.regions),
            "complete": bool(res.complete), "n0": net.n0, "domain": domain_json(box), "reason": res.reason,
            "facets": n_facet, "farkas": n_farkas, "time_s": round(elapsed, 4),
            "regions_per_s": round(len(res.regions) / elapsed, 1) if elapsed > 0 else None,
            "certificate": cert_path, "graph": graphs, "plot": plot,
-           "non_generic": res.non_generic[:10],
+           "non_generic": res.non_generic[:10], "degenerate": res.degenerate[:20],
+           "n_degenerate": len(res.degenerate),
            "slice": None if points is None else [[fmt(v) for v in p] for p in points]}
     dom = "R^%d" % dim if box is None else f"[{box[0]}, {box[1]}]^{dim}"
     if points is not None:
@@ -106,8 +130,11 @@ def cmd_regions(args) -> int:
              f"network      {args.net}  architecture {tuple(net.architecture)}, H = {net.H}",
              f"facets       {n_facet} (dual-graph edges), {n_farkas} Farkas non-facet certificates",
              f"time         {elapsed:.3f} s ({obj['regions_per_s']} regions/s)"]
+    if res.degenerate:
+        lines.append(f"degenerate   {len(res.degenerate)} non-simple facts, e.g. {res.degenerate[0]}")
     if not res.complete:
-        lines.append(f"reason       {res.reason}")
+        obj["reason"] = (res.reason or "") + budget_hint(res.reason)
+        lines.append(f"reason       {obj['reason']}")
     if cert_path:
         lines.append(f"certificate  {cert_path}  (re-check: exactsym check {cert_path})")
     if graphs:
@@ -115,7 +142,8 @@ def cmd_regions(args) -> int:
     if plot:
         lines.append(f"plot         {plot}")
     emit(args, obj, "\n".join(lines))
-    return EXIT_OK
+    # diff/cmp style (docs/output.md): 0 complete (certified), 3 incomplete (a budget or non-generic)
+    return EXIT_OK if res.complete else EXIT_UNDECIDED
 
 
 def _slice_points(args, net):

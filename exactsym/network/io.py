@@ -83,9 +83,28 @@ def _sniff(data: bytes) -> str:
     return "text"
 
 
+#: a .json.gz file may inflate to at most this many bytes
+GUNZIP_CAP = 4 << 30
+
+
+def _gunzip(path, data: bytes) -> bytes:
+    import gzip
+    import io
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
+            out = g.read(GUNZIP_CAP + 1)
+    except (OSError, EOFError) as e:
+        raise InputError(path, f"is not valid gzip data ({e})") from None
+    if len(out) > GUNZIP_CAP:
+        raise InputError(path, f"inflates past the cap of {GUNZIP_CAP} bytes")
+    return out
+
+
 def load_json(path) -> object:
-    """Parse a JSON file, refusing binary data with a clear message."""
+    """Parse a JSON file (or gzip-compressed JSON), refusing binary data with a clear message."""
     data = _read_bytes(path)
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(path, data)
     kind = _sniff(data)
     if kind == "pickle":
         raise InputError(path, "is a pickle, not JSON (exactsym never unpickles data)")

@@ -162,6 +162,10 @@ def functional_dimension_decisive(net: Network, box=None, max_regions: int | Non
     D, H = net.D, net.H
     if not res.regions:
         return DecisiveResult(None, net.bound, D, H, False, res.reason, regions=res)
+    if any(0 in reg.pattern for reg in res.regions):
+        # theta -> F(theta, x) is not differentiable where a pre-activation vanishes identically
+        return DecisiveResult(None, net.bound, D, H, False, "a neuron vanishes identically on a region "
+                              "(no parameter-smooth points there): no decisive set", regions=res)
     dps = decisive_points(res)
     layers = _layer_ints(net)
     J = []

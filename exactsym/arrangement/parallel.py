@@ -1,0 +1,160 @@
+r"""Parallel enumeration: the breadth-first search in fixed-size chunks, visits on N processes.
+
+The queue is taken in chunks of :data:`CHUNK` regions. Every region of a chunk
+is visited (float proposals, exact witnesses: :meth:`~.traversal._Traversal._visit`)
+from the state at the start of the chunk only: its pattern, the facet
+witness it was entered by, and which of its pairs are already decided. A visit
+is therefore a pure function of data fixed before the chunk starts, and the
+chunk boundaries do not depend on N; the results are merged in queue order,
+so new regions get the same indices, and the result (regions, points,
+evidence, certificate) is identical for every N, ``N = 1`` included (run
+in-process). A pair decided twice in one chunk (from both sides of a facet)
+keeps the first record in queue order; both are valid evidence.
+
+Scaling out: a chunk is a list of independent tasks of a few hundred bytes
+each (a pattern, an entry point, a bitmask), and a visit's result is its
+region's evidence, so the same loop runs on a cluster by replacing the
+process pool with any map (e.g. a Dask ``client.map``); the master keeps only
+the pattern index and writes evidence as it arrives.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+from .traversal import _Traversal
+
+__all__ = ["LevelTraversal", "CHUNK"]
+
+#: regions per chunk (fixed: the result must not depend on the number of workers)
+CHUNK = 512
+
+_WORKER = None
+
+
+def _plain(fk):
+    """FLINT rationals to Fractions (picklable, and the same JSON)."""
+    if not isinstance(fk, dict):
+        return fk
+    q = lambda v: v if isinstance(v, (Fraction, int)) else Fraction(int(v.p), int(v.q))  # noqa: E731
+    out = {"constant": q(fk["constant"]), "neurons": [[k, q(v)] for k, v in fk["neurons"]]}
+    if fk.get("box"):
+        out["box"] = [[i, sd, q(v)] for i, sd, v in fk["box"]]
+    return out
+
+
+class _Visitor(_Traversal):
+    """Visits one region with local state; neighbours it finds get negative local ids."""
+
+    def visit_one(self, task):
+        r, pattern, entry, known, start = task
+        self.patterns, self.index, self.points = {r: pattern}, {pattern: r}, {r: None}
+        self.entries = {r: entry}
+        self.facets = {(r, h): ("known",) for h in known}
+        self.degenerate, self.unresolved, self.flips, self.classes = [], [], [], {}
+        self.compact_only = False
+        self.new, self._next = {}, -1
+        self.stats = {k: 0 for k in self.stats}
+        self._visit(r, start)
+        mine = {h: self._portable(e) for (rr, h), e in self.facets.items() if rr == r and e[0] != "known"}
+        reverse = sorted(h for (k, h) in self.facets if k < 0)
+        return (self.points[r], mine, self.new, reverse, self.degenerate, self.unresolved, self.flips,
+                self.classes.get(r), self.compact_only, self.stats)
+
+    @staticmethod
+    def _portable(e):
+        return ("farkas", _plain(e[1]), e[2]) if e[0] == "farkas" else e
+
+    def _add_region(self, pattern, entry):
+        k = self._next
+        self._next -= 1
+        self.patterns[k] = pattern
+        self.index[pattern] = k
+        self.new[k] = (pattern, entry)
+        return k
+
+    def _note_flip(self, r, k, flips):
+        self.flips.append((k, flips))
+
+
+def _init(net, box, lean):
+    global _WORKER
+    _WORKER = _Visitor(net, box, None, None, False, max_memory=None, lean=lean)
+
+
+def _visit_task(task):
+    return _WORKER.visit_one(task)
+
+
+class LevelTraversal(_Traversal):
+    """The chunked search; :meth:`run_levels` replaces :meth:`run`."""
+
+    def _memory_hit(self, processed) -> bool:
+        from .memory import rss_mb
+        now = rss_mb() if self.max_memory is not None else None    # once per chunk: cheap
+        return now is not None and now > self.max_memory
+
+    def _tasks(self, chunk, start_homog):
+        H = self.H
+        return [(r, self.patterns[r], self.entries.pop(r, None), [h for h in range(H) if (r, h) in self.facets],
+                 start_homog if r == 0 else None) for r in chunk]
+
+    def _merge(self, r, out):
+        point, mine, new, reverse, deg, unres, flips, cls, compact_only, stats = out
+        self.points[r] = point
+        self.degenerate.extend(deg)
+        self.unresolved.extend(unres)
+        self.compact_only |= compact_only
+        if cls:
+            self.classes[r] = cls
+        for k, v in stats.items():
+            self.stats[k] += v
+        glob = {}
+        for k in sorted(new, reverse=True):          # -1, -2, ...: the order they were found
+            pattern, entry = new[k]
+            g = self.index.get(pattern)
+            glob[k] = self._add_region(pattern, entry) if g is None else g
+        for h in sorted(mine):
+            e = mine[h]
+            if (r, h) in self.facets:
+                continue
+            if e[0] == "facet":
+                k = glob[e[1]]
+                self.facets[(r, h)] = ("facet", k, e[2])
+                if h in reverse and (k, h) not in self.facets:
+                    self.facets[(k, h)] = ("facet", r, e[2])
+            else:
+                self.facets[(r, h)] = e
+        for k, fl in flips:
+            self.degenerate.append(f"region {r} -> region {glob[k]}: crossing flips neurons {fl}")
+
+    def run_levels(self, workers: int):
+        t_start = time.perf_counter()
+        start_homog = self._start()
+        processed, stopped = 0, None
+        pool = None
+        if workers > 1:
+            import multiprocessing as mp
+            pool = mp.get_context("fork").Pool(workers, _init, (self.net, self.box, self.lean))
+        else:
+            _init(self.net, self.box, self.lean)
+        try:
+            while self.queue:
+                stopped = self._budget_hit(processed, t_start)
+                if stopped is not None:
+                    break
+                n = len(self.queue) if self.max_regions is None else min(len(self.queue),
+                                                                         self.max_regions - processed)
+                chunk = [self.queue.popleft() for _ in range(min(n, CHUNK))]
+                tasks = self._tasks(chunk, start_homog)
+                outs = pool.map(_visit_task, tasks, chunksize=max(1, len(tasks) // (4 * workers))) \
+                    if pool else [_visit_task(t) for t in tasks]
+                for r, out in zip(chunk, outs):
+                    self._merge(r, out)
+                processed += len(chunk)
+        finally:
+            if pool is not None:
+                pool.close()
+                pool.join()
+        return self._result(stopped, t_start)
