@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import EXIT_OK, emit, load, net_arg, parse_box, positive_int, write_cert
+from .common import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, budget_hint, emit, load, net_arg, parse_box, positive_int, write_cert
 
 __all__ = ["add_arguments", "cmd_certify"]
 
@@ -10,11 +10,15 @@ __all__ = ["add_arguments", "cmd_certify"]
 def add_arguments(sp) -> None:
     net_arg(sp)
     sp.add_argument("--box", metavar="LO,HI", help="domain [LO,HI]^n0 instead of R^n0")
-    sp.add_argument("--cert", metavar="OUT", help="write the certificate here")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--n-points", type=positive_int, metavar="N", help="batch size for the rank")
-    sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N")
-    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    sp.add_argument("--cert", metavar="OUT", help="write the certificate (or the witness) here")
+    sp.add_argument("--seed", type=int, default=0, help="seed of the random batch of points")
+    sp.add_argument("--n-points", type=positive_int, metavar="N",
+                    help="batch size for the rank (default: about 1.1 (D - H) / n_out)")
+    sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N",
+                    help="budget of the region enumeration (stability, decisive sets, the two-hidden-layer "
+                         "criterion)")
+    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                    help="wall-clock budget in seconds over every phase")
 
 
 def _fdim_line(res) -> str:
@@ -54,5 +58,10 @@ def cmd_certify(args) -> int:
         lines += [f"  - {p}" for p in res.suspects]
     if wrote:
         lines.append(f"certificate  {args.cert}  (re-check: exactsym check {args.cert})")
+    if res.verdict == "undecided":
+        obj["reason"] = res.reason + budget_hint(" ".join(res.not_proven))
     emit(args, obj, "\n".join(lines))
-    return EXIT_OK
+    # diff/cmp style (docs/output.md): 0 a positive verdict is proven, 1 refuted (a hidden symmetry,
+    # with its witness), 3 undecided
+    return {"no-hidden-symmetries": EXIT_OK, "locally-identifiable": EXIT_OK,
+            "hidden-symmetry": EXIT_FAILED}.get(res.verdict, EXIT_UNDECIDED)

@@ -49,7 +49,9 @@ class CertifyResult:
     certificate: dict | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "fdim": self.fdim, "fdim_exact": self.fdim_exact,
+        # "fdim" holds dim_fun only when it is proven; a batch rank is a lower bound, and says so in its key
+        return {"verdict": self.verdict, "fdim": self.fdim if self.fdim_exact else None,
+                "fdim_lower_bound": self.fdim, "fdim_upper_bound": self.bound, "fdim_exact": self.fdim_exact,
                 "bound": self.bound, "D": self.D, "H": self.H, "mechanisms": self.mechanisms,
                 "suspects": self.suspects, "reason": self.reason, "proven": self.proven,
                 "not_proven": self.not_proven, "criterion": self.criterion, "regions": self.regions}
