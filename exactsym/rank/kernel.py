@@ -163,10 +163,10 @@ def row_norm_bits(net: Network, points) -> int:
     for l in range(1, d + 1):
         gl = g[l].sum() if l < d else 1.0
         bound += gl * (u[l - 1].sum(axis=1) + 1.0)
-    q = 1
-    for v in net.flat():
-        q = q * v.denominator // math.gcd(q, v.denominator)
-    qbits = (q ** d).bit_length()
+    qprod = 1   # prod_l q_l, q_l the common denominator of layer l
+    for W, b in net.layers:
+        qprod *= _lcm_den([v for row in W for v in row] + list(b))
+    qbits = qprod.bit_length()
     sbits = max((_lcm_den(x).bit_length() for x in points), default=1)
     with np.errstate(over="ignore"):
         top = float(np.max(bound)) * 2.0 if len(points) else 1.0
