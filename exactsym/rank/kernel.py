@@ -193,7 +193,7 @@ def _pivot_block(el, cols):
 
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
-                        progress=None, max_primes: int = 16):
+                        progress=None, max_primes: int = 4):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
@@ -231,8 +231,22 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
             info["bits"] = cols.N.bit_length()
             info["vectors"] = (C1, order, cols.result())
             return "exact", info
-    return "unsettled", dict(info, why=f"kernel not reconstructed with {len(info['primes'])} primes "
-                                       f"({cols.n_done} of {len(C1)} directions)")
+    # the directions CRT did not settle: p-adic lifting (one inverse, then cheap steps)
+    from .padic import lift_directions
+    rest = [j for j in range(len(C1)) if j not in cols.done]
+    deadline = None if time_limit is None else t0 + time_limit
+    got = lift_directions(net, points, labels, el, [C1[j] for j in rest], cols.need, primes,
+                          reconstruct, _vector_bits, deadline=deadline, progress=progress)
+    for t, j in enumerate(rest):
+        if t in got:
+            cols.done[j] = got[t]
+    info["padic"] = len(got)
+    if cols.all_done:
+        info["bits"] = cols.N.bit_length()
+        info["vectors"] = (C1, order, cols.result())
+        return "exact", info
+    return "unsettled", dict(info, why=f"kernel not reconstructed ({cols.n_done} of {len(C1)} directions, "
+                                       f"{len(info['primes'])} primes and p-adic lifting)")
 
 
 class _Columns:
