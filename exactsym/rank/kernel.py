@@ -193,7 +193,7 @@ def _pivot_block(el, cols):
 
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
-                        progress=None, max_primes: int = 4):
+                        progress=None, max_primes: int = 16):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``

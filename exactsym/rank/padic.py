@@ -129,19 +129,22 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vecto
     while sum(q.bit_length() - 1 for q in qs) < rbits + 1:
         qs.append(next(primes))
     scale = _row_scale(net, points, rows)
-    mats = {}
-    for q in [p] + qs:
+    Aq, res, Cinv = {}, {}, None
+    for q in [p] + qs:   # keep only what the lifting needs: O((t + 1) r^2) doubles
         JI = _jacobian_rows(net, points, labels, q, rows)
         cq = np.array([c % q for c in scale], dtype=np.int64)[:, None]   # residues < 2^21: products < 2^42
         A = JI[:, P].astype(np.int64) * cq % q
-        Bm = JI[:, C].astype(np.int64) * cq % q
-        mats[q] = (A, Bm)
-    Ainv = _inverse_mod(mats[p][0].astype(np.uint64), p)
-    if Ainv is None:
-        return {}
-    Cinv = _centred(Ainv, p)
-    Aq = {q: _centred(mats[q][0], q) for q in qs}
-    res = {q: mats[q][1] % q for q in [p] + qs}
+        res[q] = JI[:, C].astype(np.int64) * cq % q
+        del JI
+        if q == p:
+            Ainv = _inverse_mod(A.astype(np.uint64), p)
+            if Ainv is None:
+                return {}
+            Cinv = _centred(Ainv, p)
+            del Ainv
+        else:
+            Aq[q] = _centred(A, q)
+        del A
     active = list(range(len(C)))
     x = np.zeros((r, len(C)), dtype=object)
     pk, done = 1, {}
