@@ -9,6 +9,19 @@ Run: ``python3 -m pytest benchmarks/bench_rank.py --benchmark-only``
     (D = 2041, D - H = 1951) on ~1.1 (D - H) seeded rational points, vs a
     numpy float Jacobian + ``numpy.linalg.matrix_rank`` on the same points;
 (c) peak memory (max RSS of a fresh process) of both runs in (b).
+
+Deficits (issue 11), each against its float peer in the same run:
+
+(d) plain Kaiming (4,30,30,30,1), entries multiples of 1/256, 2146 N(0,1)
+    dyadic points, a true deficit: the whole CLI process
+    ``exactsym fdim NET --points PTS --json`` (exact batch rank with an exact
+    kernel) against numpy's float Jacobian + ``matrix_rank`` in process;
+(e) the same with full float32 weights (as trained models have);
+(f) a torch ``jacobian`` + ``matrix_rank`` script on (e) (skipped when torch
+    is absent);
+(g) (64,32,32,10) Kaiming on 1797 points (the size of a digits model):
+    settles exactly?
+Peak memory of each process is ``/usr/bin/time``'s max RSS.
 """
 
 import json
@@ -152,6 +165,109 @@ def test_c_peak_memory(benchmark):
     assert res["exact"]["rank"] == 1951
 
 
+# ---- deficits (issue 11) ------------------------------------------------------------
+
+def deficit_files(arch=(4, 30, 30, 30, 1), seed=2, n=2146, kind="q", out=None):
+    """Write NET and PTS for a deficit case; ``kind`` "q" (1/256 entries) or "f32" (float32 weights)."""
+    import tempfile
+    from fractions import Fraction
+    from exactsym import Network, random_network
+    from exactsym.arrangement.patterns import sample_points
+    from exactsym.network.io import save_network, save_points
+    arch = list(arch)
+    if kind == "f32":
+        rng = np.random.default_rng(seed)
+        layers = []
+        for l in range(1, len(arch)):
+            W = rng.normal(0, (2 / arch[l - 1]) ** .5, (arch[l], arch[l - 1] + 1)).astype(np.float32)
+            layers.append(([[Fraction(float(v)) for v in row[:-1]] for row in W],
+                           [Fraction(float(row[-1])) for row in W]))
+        net = Network(arch, layers)
+    else:
+        net = random_network(arch, seed=seed)
+    pts, _ = sample_points(net, n, seed=seed)
+    out = out or tempfile.mkdtemp(prefix="bench_fdim_")
+    fn, fp = os.path.join(out, f"{kind}{seed}.net.json"), os.path.join(out, f"{kind}{seed}.pts.json")
+    save_network(net, fn)
+    save_points(pts, fp)
+    return net, pts, fn, fp
+
+
+def exact_cli(fn, fp, timeout=600):
+    """Wall seconds, max RSS (KiB) and the JSON answer of the whole CLI process."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "exactsym", "fdim", fn, "--points", fp,
+           "--json", "--seed", "0", "--quiet"]
+    t = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "timeout": timeout}
+    dt = time.perf_counter() - t
+    return {"seconds": dt, "peak_kib": int(p.stderr.strip().splitlines()[-1]), **json.loads(p.stdout)}
+
+
+def float_in_process(net, pts):
+    t = time.perf_counter()
+    r = float_fdim(net, pts)
+    return {"seconds": time.perf_counter() - t, "rank": r}
+
+
+_TORCH_SCRIPT = r"""
+import sys, time, json, torch
+net = json.load(open(sys.argv[1])); pts = json.load(open(sys.argv[2]))
+from fractions import Fraction
+Ws = [torch.tensor([[float(Fraction(v)) for v in row] for row in L["W"]], dtype=torch.float64) for L in net["layers"]]
+bs = [torch.tensor([float(Fraction(v)) for v in L["b"]], dtype=torch.float64) for L in net["layers"]]
+X = torch.tensor([[float(Fraction(v)) for v in x] for x in pts["points"]], dtype=torch.float64)
+t = time.perf_counter()
+from torch.func import jacrev, vmap
+params = tuple(p for W, b in zip(Ws, bs) for p in (W, b))
+def f(ps, x):
+    a = x
+    for i in range(0, len(ps), 2):
+        a = ps[i] @ a + ps[i + 1]
+        if i + 2 < len(ps):
+            a = torch.relu(a)
+    return a
+jac = vmap(jacrev(f), in_dims=(None, 0))(params, X)       # per point: (n_d, *param shape)
+n = X.shape[0]
+J = torch.cat([j.reshape(n * j.shape[1], -1) for j in jac], 1)   # row i * n_d + k
+r = int(torch.linalg.matrix_rank(J))
+print(json.dumps({"seconds": time.perf_counter() - t, "rank": r}))
+"""
+
+
+def torch_script(fn, fp):
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None
+    p = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT, fn, fp], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+
+DEFICIT_CASES = {"d-1/256-seed2": dict(seed=2, kind="q"), "e-float32-seed2": dict(seed=2, kind="f32"),
+                 "d-1/256-seed0": dict(seed=0, kind="q")}
+
+
+@pytest.mark.benchmark(group="d-deficit")
+@pytest.mark.parametrize("case", sorted(DEFICIT_CASES))
+def test_d_deficit_exact_cli_vs_float(benchmark, case):
+    net, pts, fn, fp = deficit_files(**DEFICIT_CASES[case])
+    res = {}
+
+    def run():
+        res["exact"] = exact_cli(fn, fp, timeout=300)
+        res["float"] = float_in_process(net, pts)
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    e, f = res["exact"], res["float"]
+    benchmark.extra_info.update(exact_s=e["seconds"], float_s=f["seconds"], exact_rank=e.get("rank"),
+                                exact=e.get("exact"), float_rank=f["rank"],
+                                ratio=None if e["seconds"] is None else e["seconds"] / f["seconds"])
+    print(json.dumps(benchmark.extra_info))
+
+
 # ---- script mode: interleaved timings and ratios ------------------------------------
 
 def main(rounds=3):
@@ -178,5 +294,24 @@ def main(rounds=3):
               f"(+{(r['peak_kib'] - r['before_kib']) / 1024:.1f} MiB over the loaded inputs)")
 
 
+def main_deficit(cases=None):
+    """(d)-(f): one interleaved run per case (exact CLI process, then float in process)."""
+    for name, kw in DEFICIT_CASES.items():
+        if cases and name not in cases:
+            continue
+        net, pts, fn, fp = deficit_files(**kw)
+        e = exact_cli(fn, fp, timeout=300)
+        f = float_in_process(net, pts)
+        tt = torch_script(fn, fp)
+        ratio = "n/a (timeout)" if e["seconds"] is None else f"{e['seconds'] / f['seconds']:.2f}"
+        print(f"{name}: exact CLI {e['seconds'] and round(e['seconds'], 2)} s (rank {e.get('rank')}, "
+              f"exact {e.get('exact')}, peak {e.get('peak_kib', 0) / 1024:.0f} MiB), float in process "
+              f"{f['seconds']:.2f} s (rank {f['rank']}), ratio {ratio}"
+              + ("" if tt is None else f", torch {tt['seconds']:.2f} s (rank {tt['rank']})"))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["deficit"]:
+        main_deficit(sys.argv[2:])
+    else:
+        main()

@@ -192,15 +192,19 @@ def test_row_norm_bound_dominates_the_exact_rows(seed):
     pts, _ = sample_points(net, 10, seed=seed)
     bits = kr.row_norm_bits(net, pts)
     q = 1
-    for v in net.flat():
-        q = q * v.denominator // math.gcd(q, v.denominator)
+    for W, b in net.layers:
+        ql = 1
+        for v in [v for row in W for v in row] + list(b):
+            ql = ql * v.denominator // math.gcd(ql, v.denominator)
+        q *= ql
     from exactsym.check.shared.exact import jacobian_rows
     for x in pts:
         s = 1
         for v in x:
             s = s * v.denominator // math.gcd(s, v.denominator)
         for row in jacobian_rows(net, x):
-            assert s * q ** net.depth * sum(abs(v) for v in row) < 2 ** bits
+            assert s * q * sum(abs(v) for v in row) < 2 ** bits
+            assert all((s * q * v).denominator == 1 for v in row)     # c_x J_x is an integer row
 
 
 def test_multimodular_settlement_reconstructs_and_matches_flint():
@@ -219,3 +223,36 @@ def test_multimodular_settlement_reconstructs_and_matches_flint():
             assert (flint.fmpz_mat(M) * V).is_zero()
             assert V.rank() == net.D - res.rank
     assert seen >= 1
+
+
+def test_padic_lifting_alone_settles_the_deficit(monkeypatch):
+    """max_primes = 0: every reconstructed direction comes from p-adic lifting; rank = FLINT's."""
+    import exactsym.rank.fdim as fd
+    orig = kr.settle_multimodular
+    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, max_primes=0)))
+    monkeypatch.setattr(fd, "EXACT_LIMIT", 0)      # no FLINT fallback
+    seen = 0
+    for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([2, 5, 5, 1], 4), ([3, 4, 4, 4, 1], 5)]:
+        net = random_network(arch, seed=seed)
+        res = functional_dimension(net, seed=0)
+        M = exact_jacobian(net, res.points)
+        assert res.exact and res.rank == flint.fmpz_mat(M).rank()
+        if res.kernel_info and res.kernel_info.get("padic"):
+            seen += 1
+            V = flint.fmpz_mat(net.D, len(res.kernel), [res.kernel[j][i] for i in range(net.D)
+                                                         for j in range(len(res.kernel))])
+            assert (flint.fmpz_mat(M) * V).is_zero() and V.rank() == net.D - res.rank
+    assert seen >= 1
+
+
+def test_garner_symmetric_crt():
+    from exactsym.rank.padic import _garner_mod_p
+    qs, p = [1048573, 1048571, 1048559], 1048583
+    vals = [0, 1, -1, 12345678901234, -(math_prod(qs) // 2 - 1)]
+    res = [np.array([v % q for v in vals], dtype=np.int64) for q in qs]
+    assert _garner_mod_p(res, qs, p).tolist() == [v % p for v in vals]
+
+
+def math_prod(xs):
+    import math
+    return math.prod(xs)

@@ -112,7 +112,7 @@ class FdimResult:
              "cap": self.cap, "scaling_rank": self.scaling_rank,
              "second_prime": self.second_prime, "second_rank": self.second_rank,
              "flint_rank": self.flint_rank,
-             "kernel_dimension": None if self.kernel is None else len(self.kernel),
+             "kernel_dimension": self.D - self.rank if self.exact else None,
              "kernel_outside_scaling": None if self.kernel_extra is None else len(self.kernel_extra),
              "rejected_points": len(self.rejected), "note": self.note}
         return d
@@ -350,8 +350,10 @@ def _split_kernel(net, res, K, S) -> None:
                                       for v in K]
 
 
-#: Largest (D - r) x D for which the kernel basis is materialised as Python lists.
-KERNEL_LIST_LIMIT = 2_000_000
+#: Largest (D - r) x D for which the kernel basis of a multimodular settlement is
+#: materialised as Python lists (``res.kernel``); beyond it only its dimension is kept
+#: (building the lists costs more than the settlement itself on big networks).
+KERNEL_LIST_LIMIT = 200_000
 
 
 def _kernel_from_info(net, res, info) -> None:

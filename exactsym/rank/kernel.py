@@ -163,10 +163,10 @@ def row_norm_bits(net: Network, points) -> int:
     for l in range(1, d + 1):
         gl = g[l].sum() if l < d else 1.0
         bound += gl * (u[l - 1].sum(axis=1) + 1.0)
-    q = 1
-    for v in net.flat():
-        q = q * v.denominator // math.gcd(q, v.denominator)
-    qbits = (q ** d).bit_length()
+    qprod = 1   # prod_l q_l, q_l the common denominator of layer l
+    for W, b in net.layers:
+        qprod *= _lcm_den([v for row in W for v in row] + list(b))
+    qbits = qprod.bit_length()
     sbits = max((_lcm_den(x).bit_length() for x in points), default=1)
     with np.errstate(over="ignore"):
         top = float(np.max(bound)) * 2.0 if len(points) else 1.0
@@ -231,8 +231,22 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
             info["bits"] = cols.N.bit_length()
             info["vectors"] = (C1, order, cols.result())
             return "exact", info
-    return "unsettled", dict(info, why=f"kernel not reconstructed with {len(info['primes'])} primes "
-                                       f"({cols.n_done} of {len(C1)} directions)")
+    # the directions CRT did not settle: p-adic lifting (one inverse, then cheap steps)
+    from .padic import lift_directions
+    rest = [j for j in range(len(C1)) if j not in cols.done]
+    deadline = None if time_limit is None else t0 + time_limit
+    got = lift_directions(net, points, labels, el, [C1[j] for j in rest], cols.need, primes,
+                          reconstruct, _vector_bits, deadline=deadline, progress=progress)
+    for t, j in enumerate(rest):
+        if t in got:
+            cols.done[j] = got[t]
+    info["padic"] = len(got)
+    if cols.all_done:
+        info["bits"] = cols.N.bit_length()
+        info["vectors"] = (C1, order, cols.result())
+        return "exact", info
+    return "unsettled", dict(info, why=f"kernel not reconstructed ({cols.n_done} of {len(C1)} directions, "
+                                       f"{len(info['primes'])} primes and p-adic lifting)")
 
 
 class _Columns:

@@ -139,7 +139,8 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
         claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fdim_evidence}})
         proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
     elif full and rows_ok:
-        not_proven.append("local identifiability on a box: the fdim>=r checker accepts the domain R^n0 only")
+        not_proven.append("local identifiability on a box: the locally-identifiable claim is proven for "
+                          "R^n0 only (proofs/local-identifiability.md)")
 
     crit, nhs = _global_criterion(net, box, reg, deadline, not_proven)
     if nhs is not None:
