@@ -12,7 +12,7 @@ def test_certify_flip_hidden_symmetry(run_cli, tmp_path):
     cert = tmp_path / "c.json"
     code, out, _ = run_cli("certify", FLIP, "--cert", cert, "--json")
     obj = json.loads(out)
-    assert code == 0 and obj["verdict"] == "hidden-symmetry"
+    assert code == 1 and obj["verdict"] == "hidden-symmetry"         # refuted: exit 1
     assert obj["mechanisms"][0]["mechanism"] == 6 and obj["bound"] == 5
     code, out, _ = run_cli("check", cert, "--json")
     sha = json.loads(cert.read_text())["network_sha256"]
@@ -21,7 +21,7 @@ def test_certify_flip_hidden_symmetry(run_cli, tmp_path):
         "valid": True, "claim": "hidden-symmetry", "file": str(cert), "network_sha256": sha}
     assert got["schema"] == "exactsym-output/1" and got["command"] == "check" and got["exit_code"] == 0
     code, out, _ = run_cli("certify", FLIP)
-    assert code == 0 and out.startswith("verdict      hidden-symmetry") and "proven" in out
+    assert code == 1 and out.startswith("verdict      hidden-symmetry") and "proven" in out
 
 
 def test_equiv_cli(run_cli, tmp_path):
@@ -60,7 +60,7 @@ def test_box_argument_errors(run_cli):
 
 def test_negative_box_bound(run_cli):
     code, out, _ = run_cli("certify", FLIP, "--box", "-1,1", "--json")
-    assert code == 0 and json.loads(out)["verdict"] == "hidden-symmetry"
+    assert code == 1 and json.loads(out)["verdict"] == "hidden-symmetry"
     code, out, _ = run_cli("regions", FLIP, "--box", "-1/2,3", "--json")
     obj = json.loads(out)
     assert code == 0 and obj["complete"] is True and obj["count"] >= 2

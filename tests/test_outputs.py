@@ -128,7 +128,8 @@ def test_item10_created_files_respect_umask(tmp_path, run_cli, umask, want):
                      ["certify", FLIP, "--cert", tmp_path / "c.json"],
                      ["fdim", FLIP, "--cert", tmp_path / "f.json"],
                      ["regions", FLIP, "--cert", tmp_path / "g.json", "--graph", tmp_path / "gr.json"]):
-            assert run_cli(*argv, "--quiet")[0] == 0
+            # certify on the flip example refutes: a hidden symmetry exits 1 (docs/output.md)
+            assert run_cli(*argv, "--quiet")[0] == (1 if argv[0] == "certify" else 0)
     finally:
         os.umask(old)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
@@ -139,7 +140,7 @@ def test_item10_overwritten_output_keeps_its_mode(tmp_path, run_cli):
     out = tmp_path / "c.json"
     out.write_text("old")
     out.chmod(0o640)
-    assert run_cli("certify", FLIP, "--cert", out, "--quiet")[0] == 0
+    assert run_cli("certify", FLIP, "--cert", out, "--quiet")[0] == 1     # hidden symmetry: exit 1
     assert stat.S_IMODE(out.stat().st_mode) == 0o640 and json.loads(out.read_text())["format"] == "exactsym-cert/1"
     assert sorted(os.listdir(tmp_path)) == ["c.json"]  # no temporary file left
 
@@ -162,10 +163,11 @@ def test_item9_json_records_rounding(tmp_path, run_cli, cmd, den):
     net = _near_zero_column(tmp_path)
     argv = [cmd, net] + ([net] if cmd == "equiv" else []) + (["--denominator", den] if den else [])
     code, out, err = run_cli(*argv, "--json", "--quiet")
-    assert code == 0, err
+    ok = 1 if (cmd == "certify" and den) else 0     # rounded: a hidden symmetry of the rounded network
+    assert code == ok, err
     assert json.loads(out)["rounded_to_denominator"] == den
     code, out, err = run_cli(*argv, "--quiet")
-    assert code == 0 and err == ""
+    assert code == ok and err == ""
     said = [l for l in out.splitlines() if "rounded to a multiple of 1/4" in l]
     assert len(said) == (1 if den else 0), out
 
@@ -177,7 +179,7 @@ def test_item9_certificate_provenance(tmp_path, run_cli, cmd, den):
     net = _near_zero_column(tmp_path)
     cert = tmp_path / "c.json"
     argv = [cmd, net] + ([net] if cmd == "equiv" else []) + ["--cert", cert, "--quiet"]
-    assert run_cli(*argv + (["--denominator", den] if den else []))[0] == 0
+    assert run_cli(*argv + (["--denominator", den] if den else []))[0] == (1 if cmd == "certify" and den else 0)
     obj = json.loads(cert.read_text())
     assert obj["provenance"] == {"rounded_to_denominator": den}
     assert check_certificate(obj).valid

@@ -41,6 +41,11 @@ def cmd_check(args) -> int:
         res = check_file(args.cert)  # strict JSON (duplicate keys are a forgery): INVALID
     obj = res.to_dict()
     obj["file"] = args.cert
+    # one schema: "domain" is written as in certificates ("R^n" or {"box": [lo, hi]}); the words the
+    # checker printed (e.g. "R^2", or slice coordinates) stay in "domain_words"
+    obj["domain_words"] = obj.get("domain")
+    dom = cert.get("domain") if isinstance(cert, dict) else None
+    obj["domain"] = dom if res.network_sha256 and (dom == "R^n" or isinstance(dom, dict)) else None
     if getattr(args, "engine", "stdlib") != "stdlib":
         obj["engine"] = args.engine
         obj["seconds"] = round(time.monotonic() - t0, 3)

@@ -21,7 +21,8 @@ def add_arguments(sp) -> None:
     sp.add_argument("--no-mixed", action="store_true", help="leave out the built-in mixed-width examples")
     sp.add_argument("--seeds", default="64", metavar="N", help="random seeds screened per init (default 64)")
     sp.add_argument("--climb-rounds", default="40", metavar="N", help="float hill-climbing rounds (0: off)")
-    sp.add_argument("--backend", default="numpy", choices=["numpy", "cuda"])
+    sp.add_argument("--backend", default="numpy", choices=["numpy", "cuda"],
+                    help="float screening backend (cuda needs CuPy and a GPU)")
     sp.add_argument("-o", "--outdir", default=os.path.join("proofs", "examples", "construct"), metavar="DIR",
                     help="certificates, summary.md and summary.json go here")
     sp.add_argument("--depth", type=int, choices=[3], default=None,

@@ -43,6 +43,8 @@ def cmd_equiv(args) -> int:
     wrote = write_cert(args, res.certificate)
     obj = res.to_dict()
     obj["certificate"] = args.cert if wrote else None
+    obj.setdefault("point", None)       # one schema: present, null unless a differing point is known
+    obj.setdefault("values", None)
     word = {True: "equivalent", False: "not equivalent", None: "undecided"}[res.equivalent]
     hint = budget_hint(res.reason) if res.equivalent is None else ""
     obj["reason"] = (res.reason or "") + hint if res.equivalent is None else res.reason

@@ -83,6 +83,8 @@ def cmd_fdim(args) -> int:
         verdict = "" if not exact_batch else "  agrees" if fr == brank else "  WRONG"
         lines.append(f"float rank   {fr} on the same batch (SVD, tol s_max*max(m,n)*eps; not a proof){verdict}")
     cert_path = getattr(args, "cert", None)
+    obj.setdefault("file", args.net)
+    obj.setdefault("n_points", None)
     if cert_path and cert is not None:
         write_cert(args, cert)
         obj["certificate"] = cert_path

@@ -53,7 +53,7 @@ class _HelpFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
-        if not unset and "%(default)" not in text and action.option_strings:
+        if not unset and "default" not in text and action.option_strings:
             text += " (default: %(default)s)"
         return text
 

@@ -46,7 +46,7 @@ def add_arguments(sp) -> None:
                     help="numbers of hidden layers (default 1,2,3,4,5)")
     sp.add_argument("--trials", default="100", metavar="N", help="random networks per architecture")
     sp.add_argument("--init", default="kaiming", help="kaiming | uniform | int:K")
-    sp.add_argument("--seed", default="0", metavar="S")
+    sp.add_argument("--seed", default="0", metavar="S", help="base seed of the networks and points of every trial")
     sp.add_argument("--denominator", default="256", metavar="N",
                     help="network entries are multiples of 1/N (default 256)")
     sp.add_argument("--scale-exp", default="0", metavar="E",
