@@ -352,9 +352,9 @@ def test_flip_checks_are_load_bearing(monkeypatch, arch, seed, mech, hyp, check)
     ([2, 2], [], None),                         # no hyperplane through two flats: t_hat = 1
     ([2, 2], [[0, 1], [0, 1]], [0, 1]),         # n0 = 2: two junk lines could carry all four flats
     ([1, 5], [[0, 1]], [0]),                    # one flat on H_0: one junk hyperplane carries it
-    ([2, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # 8 flats, 3 junk hyperplanes of 3 flats each would do
+    ([2, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # 8 flats, sum 8 <= |M| t_hat_M = 9: the counting cannot exclude a 3-hyperplane cover
     ([3, 3, 4], [[0, 1, 2]], None),             # the uniform bound r >= t_hat + 1 = 4 fails, subsets pass
-    ([3, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # three junk planes of three flats each would do
+    ([3, 3, 3], [[0, 1, 2]], [0, 1, 2]),        # 9 flats, sum 9 <= 9: the counting bound fails (the minimal cover itself may be larger)
 ])
 def test_bend_flat_condition(r, groups, bad):
     """(H3) of DT §2 over all subsets M, against hand-computed cases of the counting in Lemma 4."""
