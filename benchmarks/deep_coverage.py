@@ -55,6 +55,8 @@ def figure(rows, path):
             bars = [wilson(k, n) for k, n in zip(ks, ns)]
             ax.errorbar(ws, fr, yerr=[[f - b[0] for f, b in zip(fr, bars)], [b[1] - f for f, b in zip(fr, bars)]],
                         fmt=style, capsize=2, ms=4, label=label)
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"$n_0 = {n0}$", fontsize=9)
         ax.set_xlabel("hidden width $n_1 = n_2$")
         ax.set_ylim(-0.03, 1.03)
@@ -69,8 +71,22 @@ def figure(rows, path):
     fig.savefig(path.replace(".png", ".pdf"))
 
 
+def _read_csv(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k in ("n0", "width", "n_out", "seed"):
+            r[k] = int(r[k])
+        for k in ("locally_identifiable", "certified"):
+            r[k] = r[k] == "True"
+    return rows
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if "--figure-only" in sys.argv:       # redraw from the committed CSV
+        figure(_read_csv(os.path.join(OUT, "coverage.csv")), os.path.join(OUT, "coverage.png"))
+        return
     archs = depth3_grid()
     rows = coverage(archs, progress=lambda r: print(r["architecture"], r["init"], r["seed"], r["verdict"],
                                                     r["seconds"], file=sys.stderr, flush=True))
