@@ -195,47 +195,34 @@ def _evidence_chunks(result, compact):
 def write_certificate(result, path, compact: bool = True, extra: dict | None = None) -> None:
     """Stream the ``regions-complete`` certificate to ``path`` (gzip when it ends in ``.gz``).
 
-    Atomic (a temporary file in the same folder, then a rename). ``extra``:
-    further top-level keys (e.g. ``provenance``). The file is canonical JSON
-    and equal, as JSON, to :func:`regions_certificate`.
+    Atomic (:func:`exactsym.network.io.atomic_write`: a temporary file in the same
+    folder, then a rename). ``extra``: further top-level keys (e.g. ``provenance``).
+    The file is canonical JSON and equal, as JSON, to :func:`regions_certificate`.
     """
     import gzip
-    import os
-    import tempfile
+    import io
     from pathlib import Path
+
+    from ..network.io import atomic_write
     net = result.net
     head = {"claim": "regions-complete", "domain": domain_json(result.box)}
     tail = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             **(extra or {})}
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".exactsym-", dir=str(p.parent) if str(p.parent) else ".")
-    os.close(fd)
-    try:
-        opener = gzip.open if p.name.endswith(".gz") else open
-        with opener(tmp, "wt", encoding="utf-8") as f:
-            f.write(_canon(head)[:-1] + ',"evidence":')
-            h = hashlib.sha256()
-            last = None
-            for c in _evidence_chunks(result, compact):
-                if last is not None:
-                    f.write(last)
-                h.update(c.encode())
-                last = c
-            # the body's closing brace is hashed; in the file the digest key comes before it
-            f.write(last[:-1] + f',"digest":"{h.hexdigest()}"}}')
-            f.write("," + _canon(tail)[1:] + "\n")
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    import os
-    m = os.umask(0)
-    os.umask(m)
-    return m
+    with atomic_write(path, "wb") as raw:
+        packed = gzip.GzipFile(fileobj=raw, mode="wb") if Path(path).name.endswith(".gz") else None
+        f = io.TextIOWrapper(packed or raw, encoding="utf-8")
+        f.write(_canon(head)[:-1] + ',"evidence":')
+        h = hashlib.sha256()
+        last = None
+        for c in _evidence_chunks(result, compact):
+            if last is not None:
+                f.write(last)
+            h.update(c.encode())
+            last = c
+        # the body's closing brace is hashed; in the file the digest key comes before it
+        f.write(last[:-1] + f',"digest":"{h.hexdigest()}"}}')
+        f.write("," + _canon(tail)[1:] + "\n")
+        f.flush()
+        f.detach()                     # the raw file is closed by atomic_write, the gzip stream here
+        if packed is not None:
+            packed.close()
