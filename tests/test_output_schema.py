@@ -92,3 +92,11 @@ def test_every_option_has_help_and_shows_its_default():
             elif a.option_strings and a.default not in (None, False) and a.default is not argparse.SUPPRESS:
                 assert "default" in sp._get_formatter()._get_help_string(a), (name, a.dest)
     assert not missing, missing
+
+
+@pytest.mark.parametrize("cmd", ["certify", "equiv", "fdim", "regions"])
+@pytest.mark.parametrize("value", ["nan", "-1", "0", "x"])
+def test_time_limit_must_be_a_positive_number(run_cli, cmd, value):
+    argv = [cmd, FLIP] + ([TWIN] if cmd == "equiv" else []) + [f"--time-limit={value}"]
+    code, out, err = run_cli(*argv)
+    assert code == 2 and "--time-limit" in err and len(err.strip().splitlines()) == 1

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .common import EXIT_FAILED, EXIT_OK, EXIT_UNDECIDED, budget_hint, emit, load, net_arg, parse_box, positive_int, write_cert
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    budget_hint,
+    emit,
+    load,
+    net_arg,
+    parse_box,
+    positive_float,
+    positive_int,
+    write_cert,
+)
 
 __all__ = ["add_arguments", "cmd_certify"]
 
@@ -17,7 +29,7 @@ def add_arguments(sp) -> None:
     sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N",
                     help="budget of the region enumeration (stability, decisive sets, the two-hidden-layer "
                          "criterion)")
-    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    sp.add_argument("--time-limit", type=positive_float, default=60.0, metavar="S",
                     help="wall-clock budget in seconds over every phase")
 
 

@@ -9,7 +9,7 @@ import sys
 from ..network.io import InputError, load_network, write_json_atomic
 
 __all__ = ["EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_UNDECIDED", "EXIT_UNAVAILABLE", "UsageError", "Parser",
-           "InputError", "emit", "note", "load", "parse_box", "positive_int", "write_cert", "net_arg",
+           "InputError", "emit", "note", "load", "parse_box", "positive_int", "positive_float", "write_cert", "net_arg",
            "check_paths", "check_prefix", "budget_hint", "rounded_to", "LOADS_NETWORK", "PATHS"]
 
 #: exit codes in the style of diff/cmp (docs/output.md): 0 decided / complete / valid / equivalent,
@@ -150,6 +150,17 @@ def positive_int(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
+    return v
+
+
+def positive_float(text):
+    """argparse type: a positive number of seconds (NaN, zero and negatives are refused)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0:        # also False for NaN
         raise argparse.ArgumentTypeError(f"{text!r} is not positive")
     return v
 

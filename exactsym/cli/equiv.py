@@ -11,6 +11,7 @@ from .common import (
     emit,
     load,
     parse_box,
+    positive_float,
     positive_int,
     write_cert,
 )
@@ -28,7 +29,7 @@ def add_arguments(sp) -> None:
     sp.add_argument("--seed", type=int, default=0, help="seed of the random probe points")
     sp.add_argument("--max-regions", type=positive_int, default=100_000, metavar="N",
                     help="budget of the common refinement (undecided, exit 3, when reached)")
-    sp.add_argument("--time-limit", type=float, default=None, metavar="S",
+    sp.add_argument("--time-limit", type=positive_float, default=None, metavar="S",
                     help="wall-clock budget in seconds (undecided, exit 3, when reached)")
 
 

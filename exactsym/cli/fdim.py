@@ -16,7 +16,7 @@ import sys
 import time
 
 from ..network.io import InputError, load_points
-from .common import EXIT_OK, EXIT_UNDECIDED, emit, load, net_arg, parse_box, positive_int, write_cert
+from .common import EXIT_OK, EXIT_UNDECIDED, emit, load, net_arg, parse_box, positive_float, positive_int, write_cert
 
 __all__ = ["add_arguments", "cmd_fdim", "Progress"]
 
@@ -34,7 +34,7 @@ def add_arguments(sp) -> None:
                     help="seed of every random choice (points, primes); default: drawn and printed")
     sp.add_argument("--max-regions", type=positive_int, default=5000, metavar="N",
                     help="region budget of the decisive set (default 5000)")
-    sp.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    sp.add_argument("--time-limit", type=positive_float, default=60.0, metavar="S",
                     help="wall-clock seconds for the region enumeration (default 60)")
     sp.add_argument("--cert", metavar="OUT", help="write the certificate here (fdim=r or fdim>=r)")
     sp.add_argument("--compare-float", action="store_true",

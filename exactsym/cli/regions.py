@@ -14,23 +14,12 @@ Wired into :mod:`exactsym.cli.main` (which adds --json and --quiet).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from .common import net_arg, positive_int
+from .common import net_arg, positive_float, positive_int
 
 __all__ = ["add_arguments", "cmd_regions"]
-
-
-def _positive_float(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not positive")
-    return v
 
 
 def add_arguments(sp) -> None:
@@ -59,9 +48,9 @@ def add_arguments(sp) -> None:
     g.add_argument("--plot-window", metavar="X0,X1,Y0,Y1", help="drawing window (default: framed on the regions)")
     sp.add_argument("--max-regions", type=positive_int, default=None, metavar="N",
                     help="stop after N regions (the result is then incomplete)")
-    sp.add_argument("--time-limit", type=_positive_float, default=None, metavar="S",
+    sp.add_argument("--time-limit", type=positive_float, default=None, metavar="S",
                     help="stop after S seconds (the result is then incomplete)")
-    sp.add_argument("--max-memory", type=_positive_float, default=None, metavar="MB",
+    sp.add_argument("--max-memory", type=positive_float, default=None, metavar="MB",
                     help="stop when the process uses MB MiB (default: half the memory available at the start)")
     sp.add_argument("--workers", type=positive_int, default=None, metavar="N",
                     help="visit regions on N processes (chunked search: the same result for every N)")
