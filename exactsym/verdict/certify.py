@@ -66,36 +66,23 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
             time_limit: float | None = 60.0, progress: bool = False) -> CertifyResult:
     """Certify theta's symmetry status on R^n0 (``box=None``) or on ``[lo, hi]^n0``.
 
-    ``use_regions``: enumerate regions (within ``max_regions``/``time_limit``)
-    so that stability mechanisms of deeper neurons can be decided; by
-    default only when the network has depth >= 3 or a box domain.
+    Phases, strongest verdict first: regions (stability facts, witnesses of
+    the criteria), a mechanism witness (``hidden-symmetry``), dim_fun, a proven
+    global criterion (``no-hidden-symmetries``), local identifiability, else
+    ``undecided`` with the reason. ``time_limit`` is one wall-clock deadline
+    over all phases. ``use_regions``: enumerate regions (within
+    ``max_regions``/``time_limit``); by default when the network has depth
+    >= 3 or a box domain.
     """
     import time
     t_start = time.monotonic()
     deadline = None if time_limit is None else t_start + time_limit
-    dom_text = "R^n0" if box is None else f"[{box[0]},{box[1]}]^n0"
-    _say = _progress_writer(progress, t_start)
     proven, not_proven = [], []
-    regions_info, reg, reg_seen = None, None, None
     if use_regions is None:
         use_regions = net.depth >= 3 or box is not None
-    if use_regions:
-        try:
-            from ..arrangement import regions as enumerate_regions
-            reg = enumerate_regions(net, box=box, max_regions=max_regions,
-                                    time_limit=None if deadline is None else max(0.0, deadline - time.monotonic()),
-                                    progress=progress)
-            reg_seen = reg
-            regions_info = {"count": len(reg.regions), "complete": bool(reg.complete),
-                            "reason": getattr(reg, "reason", None)}
-            if reg.complete:
-                proven.append(f"the domain has exactly {len(reg.regions)} activation regions (certified)")
-            else:
-                not_proven.append("stability of deeper neurons on the whole domain (region enumeration "
-                                  f"incomplete: {regions_info['reason']})")
-                reg = None
-        except ImportError:
-            not_proven.append("stability of deeper neurons (region enumeration unavailable)")
+    reg_seen, regions_info = (_enumerate(net, box, max_regions, deadline, progress, proven, not_proven)
+                              if use_regions else (None, None))
+    reg = reg_seen if reg_seen is not None and reg_seen.complete else None
     witnesses, suspects = detect(net, box, _RegionFacts(reg) if reg is not None else None, deadline=deadline)
     base = dict(bound=net.bound, D=net.D, H=net.H, suspects=suspects, regions=regions_info)
     if witnesses:
@@ -105,67 +92,92 @@ def certify(net: Network, box=None, seed: int = 0, n_points: int | None = None,
         return CertifyResult("hidden-symmetry", None, False, mechanisms=[x.to_dict() for x in witnesses],
                              reason=w.description, proven=proven, not_proven=not_proven,
                              witness=w, certificate=w.certificate, **base)
-
-    from ..rank.dimfun import dim_fun
     if progress:
-        _say("functional dimension: batch rank, then a decisive set if needed")
+        _progress_writer(progress, t_start)("functional dimension: batch rank, then a decisive set if needed")
+    from ..rank.dimfun import dim_fun
     dfr = dim_fun(net, box=box, seed=seed, n_points=n_points, max_regions=max_regions,
                   regions_result=reg_seen, deadline=deadline)
-    fd = dfr.batch
-    rank = dfr.rank
-    rank_kind = "decisive" if dfr.decisive is not None else "batch"
-    fdim_evidence = fd.certificate["evidence"] if fd.certificate and fd.rank == rank else None
-    exact_dim = rank if dfr.exact else None
-    if dfr.decisive is not None and dfr.rank == net.bound and dfr.regions is not None:
-        fdim_evidence = _decisive_as_batch(net, dfr.regions, dfr.decisive.certificate)
-    dec = dfr.decisive
-    full = rank == net.bound
-    rows_ok = _rows_nonzero(net)
+    fdim_evidence = _fdim_facts(net, box, dfr, proven, not_proven)
     head = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             "domain": domain_json(box)}
     claims = []
-    if full:
-        proven.append(f"functional dimension = D - H = {net.bound} on {dom_text} (modular-rank certificate on a "
-                      f"{'decisive set' if rank_kind == 'decisive' else 'batch of points in the domain'}; "
-                      "D - H is an upper bound)")
-    elif exact_dim is not None:
-        proven.append(f"functional dimension = {exact_dim} < D - H = {net.bound} exactly on {dom_text} (decisive set "
-                      f"over a complete region enumeration, with D - {exact_dim} exact kernel vectors)")
-    else:
-        not_proven.append(f"the functional dimension: the rank of this batch is {rank} < D - H = {net.bound}"
-                          + (" (exact for the batch)" if fd.exact else " (a certified lower bound)")
-                          + f", a lower bound of dim_fun ({dfr.reason})")
+    full, rows_ok = dfr.rank == net.bound, _rows_nonzero(net)
     if full and rows_ok and box is None and fdim_evidence is not None:
         claims.append({"claim": "locally-identifiable", "evidence": {"fdim": fdim_evidence}})
         proven.append("theta is locally identifiable: near theta, F_theta' = F_theta only on G.theta")
     elif full and rows_ok:
         not_proven.append("local identifiability on a box: the locally-identifiable claim is proven for "
                           "R^n0 only (proofs/local-identifiability.md)")
-
     crit, nhs = _global_criterion(net, box, reg, deadline, not_proven)
     if nhs is not None:
         name, evidence, why = nhs
         claims.insert(0, {"claim": "no-hidden-symmetries", "evidence": evidence})
         proven.insert(0, f"no hidden symmetries on R^n0: the {name} criterion holds exactly")
-        cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
-        return CertifyResult("no-hidden-symmetries", rank, dfr.exact, mechanisms=[], criterion=crit,
-                             reason=why, proven=proven, not_proven=not_proven, certificate=cert, **base)
     if claims:
         cert = dict(head, claims=claims) if len(claims) > 1 else dict(head, **claims[0])
-        return CertifyResult("locally-identifiable", rank, dfr.exact, mechanisms=[], criterion=crit,
-                             reason="fdim = D - H and every hidden incoming row is nonzero",
+        verdict, why = ("no-hidden-symmetries", nhs[2]) if nhs is not None else (
+            "locally-identifiable", "fdim = D - H and every hidden incoming row is nonzero")
+        return CertifyResult(verdict, dfr.rank, dfr.exact, mechanisms=[], criterion=crit, reason=why,
                              proven=proven, not_proven=not_proven, certificate=cert, **base)
+    return _undecided(net, dfr, head, fdim_evidence, rows_ok, crit, proven, not_proven, base)
+
+
+def _enumerate(net, box, max_regions, deadline, progress, proven, not_proven):
+    """The region enumeration within the deadline: ``(result or None, summary or None)``."""
+    import time
+    try:
+        from ..arrangement import regions as enumerate_regions
+    except ImportError:
+        not_proven.append("stability of deeper neurons (region enumeration unavailable)")
+        return None, None
+    reg = enumerate_regions(net, box=box, max_regions=max_regions,
+                            time_limit=None if deadline is None else max(0.0, deadline - time.monotonic()),
+                            progress=progress)
+    info = {"count": len(reg.regions), "complete": bool(reg.complete), "reason": getattr(reg, "reason", None)}
+    if reg.complete:
+        proven.append(f"the domain has exactly {len(reg.regions)} activation regions (certified)")
+    else:
+        not_proven.append(f"stability of deeper neurons on the whole domain (region enumeration incomplete: "
+                          f"{info['reason']})")
+    return reg, info
+
+
+def _fdim_facts(net, box, dfr, proven, not_proven):
+    """Record what is proven of dim_fun; returns ``fdim>=r`` evidence for the rank reached, if any."""
+    fd, rank = dfr.batch, dfr.rank
+    dom_text = "R^n0" if box is None else f"[{box[0]},{box[1]}]^n0"
+    evidence = fd.certificate["evidence"] if fd.certificate and fd.rank == rank else None
+    if dfr.decisive is not None and rank == net.bound and dfr.regions is not None:
+        evidence = _decisive_as_batch(net, dfr.regions, dfr.decisive.certificate)
+    if rank == net.bound:
+        kind = "decisive set" if dfr.decisive is not None else "batch of points in the domain"
+        proven.append(f"functional dimension = D - H = {net.bound} on {dom_text} (modular-rank certificate on a "
+                      f"{kind}; D - H is an upper bound)")
+    elif dfr.exact:
+        proven.append(f"functional dimension = {rank} < D - H = {net.bound} exactly on {dom_text} (decisive set "
+                      f"over a complete region enumeration, with D - {rank} exact kernel vectors)")
+    else:
+        not_proven.append(f"the functional dimension: the rank of this batch is {rank} < D - H = {net.bound}"
+                          + (" (exact for the batch)" if fd.exact else " (a certified lower bound)")
+                          + f", a lower bound of dim_fun ({dfr.reason})")
+    return evidence
+
+
+def _undecided(net, dfr, head, fdim_evidence, rows_ok, crit, proven, not_proven, base):
+    """The ``undecided`` result, with the strongest certificate that was obtained."""
+    rank, exact_dim = dfr.rank, (dfr.rank if dfr.exact else None)
     if not rows_ok:
         reason = "a hidden neuron has a zero incoming row"
     elif exact_dim is not None and exact_dim < net.bound:
         reason = (f"functional dimension {exact_dim} < D - H = {net.bound} (exact); "
                   "no mechanism witness found")
-        suspects.append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
-    elif full:
+        base["suspects"].append("fdim deficit without a witness: restricted image (mechanism 8) suspect")
+    elif rank == net.bound:
         reason = "fdim = D - H, but local identifiability is certified on R^n0 only"
     else:
         reason = f"batch functional dimension {rank} < D - H = {net.bound}; no mechanism witness found"
-    if exact_dim is not None and rank_kind == "decisive" and dec.certificate is not None:
+    dec = dfr.decisive
+    if exact_dim is not None and dec is not None and dec.certificate is not None:
         cert = dec.certificate
     else:
         cert = dict(head, claim="fdim>=r", r=rank, evidence=fdim_evidence) if rank and fdim_evidence else None
