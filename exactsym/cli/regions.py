@@ -59,10 +59,8 @@ def add_arguments(sp) -> None:
 
 
 def cmd_regions(args) -> int:
-    from ..arrangement import domain_json, regions
-    from ..arrangement.evidence import write_certificate
-    from ..network.numbers import fmt
-    from .common import EXIT_OK, EXIT_UNDECIDED, UsageError, budget_hint, emit, load, parse_box, rounded_to, write_cert
+    from ..arrangement.graphs import write_graphs
+    from .common import EXIT_OK, EXIT_UNDECIDED, UsageError, emit, load, parse_box
     net = load(args, args.net)
     box = parse_box(args.box)
     points = _slice_points(args, net)
@@ -71,43 +69,70 @@ def cmd_regions(args) -> int:
     if args.plot and dim not in (1, 2):
         raise UsageError(f"--plot needs n0 = 1 or 2 or a --slice; {args.net} has n0 = {net.n0}")
     t0 = time.perf_counter()
+    res, sres = _enumerate(args, net, box, points)
+    elapsed = time.perf_counter() - t0
+    cert_path = _write_certificate(args, res, sres)
+    graphs = write_graphs(res, args.graph) if args.graph else None
+    plot = _plot(args, res, points) if args.plot else None
+    obj, lines = _report(args, net, box, points, res, elapsed)
+    obj.update(certificate=cert_path, graph=graphs, plot=plot)
+    if cert_path:
+        lines.append(f"certificate  {cert_path}  (re-check: exactsym check {cert_path})")
+    if graphs:
+        lines.append("graphs       " + ", ".join(graphs))
+    if plot:
+        lines.append(f"plot         {plot}")
+    emit(args, obj, "\n".join(lines))
+    # diff/cmp style (docs/output.md): 0 complete (certified), 3 incomplete (a budget or non-generic)
+    return EXIT_OK if res.complete else EXIT_UNDECIDED
+
+
+def _enumerate(args, net, box, points):
+    """The certified regions of ``net`` (or of its slice): ``(RegionsResult, SliceResult or None)``."""
+    from ..arrangement import regions, slice_regions
     kw = dict(box=box, max_regions=args.max_regions, time_limit=args.time_limit,
               progress=not args.quiet and not args.json,
               max_memory=args.max_memory if args.max_memory else "auto",
               lean=not (args.full_evidence or args.graph or args.plot), workers=args.workers)
-    sres = None
     if points is None:
-        res = regions(net, **kw)
-    else:
-        from ..arrangement import slice_regions
-        sres = slice_regions(net, points, **kw)
-        res = sres.result
-    elapsed = time.perf_counter() - t0
-    cert_path = None
-    if args.cert:
-        if res.complete:
-            if sres is None:
-                write_certificate(res, args.cert, compact=not args.full_evidence,
-                                  extra={"provenance": {"rounded_to_denominator": rounded_to(args)}})
-            else:
-                write_cert(args, sres.certificate_form(compact=not args.full_evidence))
-            cert_path = args.cert
-        elif not args.quiet:
+        return regions(net, **kw), None
+    sres = slice_regions(net, points, **kw)
+    return sres.result, sres
+
+
+def _write_certificate(args, res, sres):
+    """Write the certificate (compact unless --full-evidence) when the result is complete; its path or None."""
+    from ..arrangement.evidence import write_certificate
+    from .common import rounded_to, write_cert
+    if not args.cert:
+        return None
+    if not res.complete:
+        if not args.quiet:
             sys.stderr.write(f"exactsym: note: no certificate written: enumeration incomplete ({res.reason})\n")
-    graphs = None
-    if args.graph:
-        from ..arrangement.graphs import write_graphs
-        graphs = write_graphs(res, args.graph)
-    plot = _plot(args, res, points) if args.plot else None
+        return None
+    if sres is None:
+        write_certificate(res, args.cert, compact=not args.full_evidence,
+                          extra={"provenance": {"rounded_to_denominator": rounded_to(args)}})
+    else:
+        write_cert(args, sres.certificate_form(compact=not args.full_evidence))
+    return args.cert
+
+
+def _report(args, net, box, points, res, elapsed):
+    """The JSON object and the text lines of a run (``count`` is null unless complete)."""
+    from ..arrangement import domain_json
+    from ..network.numbers import fmt
+    from .common import budget_hint
+    dim = net.n0 if points is None else len(points) - 1
     # dual-graph edges: one per pair of regions sharing a facet (several labels may flip there)
     n_facet = len({(min(r, e[1]), max(r, e[1])) for (r, h), e in res.facets.items() if e[0] == "facet"})
     n_farkas = sum(1 for e in res.facets.values() if e[0] == "farkas")
-    obj = {"file": args.net, "architecture": list(net.architecture), "count": len(res.regions) if res.complete else None,
-           "count_lower_bound": len(res.regions),
-           "complete": bool(res.complete), "n0": net.n0, "domain": domain_json(box), "reason": res.reason,
-           "facets": n_facet, "farkas": n_farkas, "time_s": round(elapsed, 4),
+    reason = res.reason if res.complete else (res.reason or "") + budget_hint(res.reason)
+    obj = {"file": args.net, "architecture": list(net.architecture),
+           "count": len(res.regions) if res.complete else None, "count_lower_bound": len(res.regions),
+           "complete": bool(res.complete), "n0": net.n0, "domain": domain_json(box), "reason": reason,
+           "facets": n_facet, "farkas": n_farkas,
            "regions_per_s": round(len(res.regions) / elapsed, 1) if elapsed > 0 else None,
-           "certificate": cert_path, "graph": graphs, "plot": plot,
            "non_generic": res.non_generic[:10], "degenerate": res.degenerate[:20],
            "n_degenerate": len(res.degenerate),
            "slice": None if points is None else [[fmt(v) for v in p] for p in points]}
@@ -122,17 +147,8 @@ def cmd_regions(args) -> int:
     if res.degenerate:
         lines.append(f"degenerate   {len(res.degenerate)} non-simple facts, e.g. {res.degenerate[0]}")
     if not res.complete:
-        obj["reason"] = (res.reason or "") + budget_hint(res.reason)
-        lines.append(f"reason       {obj['reason']}")
-    if cert_path:
-        lines.append(f"certificate  {cert_path}  (re-check: exactsym check {cert_path})")
-    if graphs:
-        lines.append("graphs       " + ", ".join(graphs))
-    if plot:
-        lines.append(f"plot         {plot}")
-    emit(args, obj, "\n".join(lines))
-    # diff/cmp style (docs/output.md): 0 complete (certified), 3 incomplete (a budget or non-generic)
-    return EXIT_OK if res.complete else EXIT_UNDECIDED
+        lines.append(f"reason       {reason}")
+    return obj, lines
 
 
 def _slice_points(args, net):
