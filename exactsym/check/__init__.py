@@ -42,9 +42,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .common import CheckFailure, domain_words, integer, keys, load_network, parse_domain, strict_loads
+from .common import (
+    CheckFailure,
+    domain_words,
+    integer,
+    keys,
+    load_network,
+    parse_domain,
+    strict_loads,
+)
 
-__all__ = ["check_certificate", "check_file", "check_json", "CheckResult", "CheckFailure", "CLAIMS", "FORMAT"]
+__all__ = ["check_certificate", "check_file", "check_json", "set_progress", "CheckResult", "CheckFailure", "CLAIMS", "FORMAT"]
 
 FORMAT = "exactsym-cert/1"
 #: keys a bundle's sub-claims inherit and may not carry
@@ -191,6 +199,12 @@ def check_certificate(cert) -> CheckResult:
         # malformed evidence: any structural surprise is a rejection, never a crash
         return CheckResult(False, claim, ctx.reason(f"malformed certificate ({type(e).__name__}: "
                                                     f"{str(e)[:120]})"), ctx.sha, ctx.domain)
+
+
+def set_progress(fn) -> None:
+    """Route the checker's progress lines (long checks only) to ``fn(line)``, or switch them off (None)."""
+    from . import common
+    common.PROGRESS = fn
 
 
 def check_json(text: str, where: str = "certificate") -> CheckResult:

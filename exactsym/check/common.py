@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from ..network.model import FORMAT as NET_FORMAT, Network, NetworkError
+from ..network.model import FORMAT as NET_FORMAT
+from ..network.model import Network, NetworkError
 from .shared.exact import (  # noqa: F401
     CheckFailure,
     affine_forms,
@@ -72,6 +73,16 @@ def keys(obj, where: str, required=(), optional=()) -> dict:
     if extra:
         raise CheckFailure(f"{where}: unknown key {extra[0]!r}")
     return obj
+
+
+#: optional progress callback ``f(line)`` for long checks, set by the command line (never by a certificate)
+PROGRESS = None
+
+
+def progress(step: int, total: int, what: str, every: int = 256) -> None:
+    """Report ``what: step/total`` through :data:`PROGRESS` every ``every`` steps (and at the end)."""
+    if PROGRESS is not None and total > every and (step % every == 0 or step == total):
+        PROGRESS(f"{what}: {step}/{total}")
 
 
 def rational_vector(v, n: int | None, where: str) -> list[Fraction]:

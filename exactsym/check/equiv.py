@@ -41,7 +41,15 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..network.model import Network
-from .common import CheckFailure, affine_forms, keys, load_network, parse_domain, rational_vector, strict_network
+from .common import (
+    CheckFailure,
+    affine_forms,
+    keys,
+    load_network,
+    parse_domain,
+    rational_vector,
+    strict_network,
+)
 from .shared.difference import difference_network, reduce_network
 
 __all__ = ["VERIFIERS"]

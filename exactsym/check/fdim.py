@@ -41,12 +41,13 @@ from .common import (
     in_domain_strict,
     integer,
     is_prime,
-    keys,
     jacobian_rows,
+    keys,
     labels_of,
     load_network,
     parse_domain,
     pre_activations,
+    progress,
     rational_vector,
     residue,
 )
@@ -164,9 +165,10 @@ def verify_fdim_ge(cert) -> str:
     # minor J_Z[rows, cols] mod P, from exact rational Jacobian rows
     need = sorted({q // nd for q in rows})
     jrows = {}
-    for i in need:
+    for n, i in enumerate(need, 1):
         for k, row in enumerate(jacobian_rows(net, points[i])):
             jrows[i * nd + k] = row
+        progress(n, len(need), "exact Jacobian rows (points)", every=64)
     M = [[residue(jrows[q][c], P) for c in cols] for q in rows]
     if not det_nonzero_packed(M, P):
         raise CheckFailure(f"the {r} x {r} minor is singular mod {P}")

@@ -51,6 +51,7 @@ from .common import (
     keys,
     load_network,
     parse_domain,
+    progress,
     rational,
     rational_vector,
     residue,
@@ -145,6 +146,7 @@ def _parse_regions(regs, inet, box, n0, H, allow_zero):
     signs = (1, -1, 0) if allow_zero else (1, -1)
     patterns, seen = [], {}
     for r, reg in enumerate(regs):
+        progress(r + 1, len(regs), "regions (interior points)", every=1000)
         if not isinstance(reg, dict) or set(reg) != {"pattern", "point"}:
             raise CheckFailure(f"regions[{r}] must be an object with 'pattern' and 'point'")
         pat = reg.get("pattern")

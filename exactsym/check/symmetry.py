@@ -39,7 +39,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .common import CheckFailure, integer, keys, load_network, parse_domain, rational, strict_network
+from .common import (
+    CheckFailure,
+    integer,
+    keys,
+    load_network,
+    parse_domain,
+    rational,
+    strict_network,
+)
 from .shared.flips import SEARCH_LIMIT, flip_matrices, rref_kernel, zero_one_search
 from .shared.mechanisms import check_hidden, transform
 from .shared.orbit import same_orbit

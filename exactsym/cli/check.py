@@ -37,8 +37,12 @@ def cmd_check(args) -> int:
         from ..fastcheck import check_certificate_fast
         res = check_certificate_fast(cert, progress=_progress(args))
     else:
-        from ..check import check_file
-        res = check_file(args.cert)  # strict JSON (duplicate keys are a forgery): INVALID
+        from ..check import check_file, set_progress
+        set_progress(_progress(args))      # stderr, only on a terminal and without --quiet/--json
+        try:
+            res = check_file(args.cert)
+        finally:
+            set_progress(None)  # strict JSON (duplicate keys are a forgery): INVALID
     obj = res.to_dict()
     obj["file"] = args.cert
     # one schema: "domain" is written as in certificates ("R^n" or {"box": [lo, hi]}); the words the
