@@ -42,3 +42,19 @@ def test_checker_runs_without_fast_path():
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == [True] * len(certs)
+
+
+def test_checker_progress_hook_reports_long_checks():
+    from exactsym import random_network
+    from exactsym.check import check_certificate, set_progress
+    from exactsym.rank.fdim import functional_dimension
+    cert = functional_dimension(random_network([3, 10, 10, 1], seed=1), seed=0).certificate
+    lines = []
+    set_progress(lines.append)
+    try:
+        assert check_certificate(cert).valid
+    finally:
+        set_progress(None)
+    assert lines and lines[-1].startswith("exact Jacobian rows (points): ") and lines[-1].endswith(
+        "/" + lines[-1].split("/")[-1])
+    assert check_certificate(cert).valid        # and silent again
