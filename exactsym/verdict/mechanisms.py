@@ -129,87 +129,94 @@ def detect(net: Network, box=None, regions=None, first_only: bool = False,
     """All mechanism witnesses found exactly, and a list of suspects (strings).
 
     ``box`` is ``None`` (all of R^n0) or ``(lo, hi)`` for the cube ``[lo, hi]^n0``.
+    Layer by layer: single neurons (mechanisms 1-4), proportional rows (5), flip
+    sets (6), a stably active layer (7); ``first_only`` stops at the first witness.
     """
     found: list[Witness] = []
     suspects: list[str] = []
-
-    def add(w):
-        if w is not None:
-            found.append(w)
-        return first_only and bool(found)
-
     facts = stability_facts(net, box, regions)
     for l in range(1, net.depth):
-        W, b = net.layers[l - 1]
-        Wn = net.layers[l][0]
-        n_next, n_prev = net.architecture[l + 1], net.architecture[l - 1]
-        for j in range(net.architecture[l]):
-            row = list(W[j]) + [b[j]]
-            col_zero = not any(Wn[i][j] for i in range(n_next))
-            if col_zero:
-                variants = [{"layer": l, "neuron": j, "row": [fmt(v + (1 if k == n_prev else 0)) for k, v in enumerate(row)]},
-                            {"layer": l, "neuron": j, "row": [fmt(v + (1 if k == 0 else 0)) for k, v in enumerate(row)]},
-                            {"layer": l, "neuron": j, "row": [fmt(-v) for v in row[:-1]] + [fmt(row[-1] - 1)]}]
-                if add(_try(net, box, 1, variants, f"neuron ({l},{j}) has a zero outgoing column: its incoming row is free")):
-                    return found, suspects
-                continue
-            if (l, j) in facts:
-                sign, ev = facts[(l, j)]
-                mech = 4 if not any(W[j]) else (2 if sign < 0 else 3)
-                if sign < 0:
-                    col = [Wn[i][j] for i in range(n_next)]
-                    variants = [{"layer": l, "neuron": j, "column": [fmt(c + (1 if i == k else 0)) for i, c in enumerate(col)]}
-                                for k in range(n_next)]
-                    desc = f"neuron ({l},{j}) is never active on the domain: its outgoing column is free"
-                else:
-                    variants = [{"layer": l, "neuron": j, "delta": "1"}]
-                    desc = f"neuron ({l},{j}) is always active on the domain: bias traded with the next layer"
-                if add(_try(net, box, mech, variants, desc, stability=ev)):
-                    return found, suspects
-        # 5: proportional rows
-        for j in range(net.architecture[l]):
-            for k in range(net.architecture[l]):
-                if j == k:
-                    continue
-                rj, rk = list(W[j]) + [b[j]], list(W[k]) + [b[k]]
-                if not any(rk) or not any(rj):
-                    continue
-                piv = next(i for i, v in enumerate(rk) if v)
-                lam = rj[piv] / rk[piv]
-                if any(x != lam * y for x, y in zip(rj, rk)):
-                    continue
-                if lam > 0:
-                    # some redistributions only swap the two neurons' roles (an orbit move): try several
-                    if j < k and add(_try(net, box, 5, [{"layer": l, "j": j, "k": k, "lambda": fmt(lam),
-                                                         "t": _unit(n_next, i, s)}
-                                                        for s in (1, Fraction(1, 3), -2) for i in range(n_next)],
-                                          f"rows ({l},{j}) = {fmt(lam)} x row ({l},{k}): outgoing weights can be redistributed")):
+        for finder in (_neuron_witnesses, _proportional_witnesses, _flip_witnesses, _layer_witnesses):
+            for w in finder(net, box, l, facts, suspects, deadline):
+                if w is not None:
+                    found.append(w)
+                    if first_only:
                         return found, suspects
-                elif all(-lam * Wn[i][j] == -Wn[i][k] for i in range(n_next)):
-                    if add(_try(net, box, 5, [{"layer": l, "j": j, "k": k, "lambda": fmt(lam), "delta": "1"}],
-                                f"rows ({l},{j}) = {fmt(lam)} x row ({l},{k}) with cancelling columns: the pair is affine")):
-                        return found, suspects
-                elif j < k:
-                    suspects.append(f"rows ({l},{j}) and ({l},{k}) are negatively proportional (mechanism 5 suspect)")
-        # 6: flip sets
-        try:  # wall-clock budget of certify (deadline: time.monotonic() value)
-            sets = zero_one_search(flip_matrices(net, l), first_only=False, deadline=deadline)
-        except (OverflowError, Deadline) as e:
-            sets = []
-            suspects.append(f"layer {l}: flip-set search not decided ({e})")
-        for S in sets:
-            if add(_try(net, box, 6, [{"layer": l, "set": S}],
-                        f"flip set {S} of layer {l}: sum of c_j w_j^T over S is zero")):
-                return found, suspects
-        # 7: a whole layer stably active
-        if net.architecture[l] >= 2 and all(facts.get((l, j), (0,))[0] == 1 for j in range(net.architecture[l])):
-            kinds = {facts[(l, j)][1]["kind"] for j in range(net.architecture[l])}
-            # one stability proof must cover the whole layer
-            ev = facts[(l, 0)][1] if kinds in ({"regions"}, {"box-corners"}) else None
-            if ev is not None:
-                if add(_try(net, box, 7, [{"layer": l, "i": 0, "j": 1, "eps": "1"},
-                                                                {"layer": l, "i": 1, "j": 0, "eps": "1"}],
-                                              f"layer {l} is stably active: W_l -> M W_l, W_(l+1) -> W_(l+1) M^-1",
-                                              stability=ev)):
-                    return found, suspects
     return found, suspects
+
+
+def _neuron_witnesses(net, box, l, facts, suspects, deadline):
+    """Mechanisms 1 (zero outgoing column), 2 and 3 (stably inactive / active), 4 (zero weights)."""
+    W, b = net.layers[l - 1]
+    Wn = net.layers[l][0]
+    n_next, n_prev = net.architecture[l + 1], net.architecture[l - 1]
+    for j in range(net.architecture[l]):
+        row = list(W[j]) + [b[j]]
+        if not any(Wn[i][j] for i in range(n_next)):
+            variants = [{"layer": l, "neuron": j, "row": [fmt(v + (1 if k == n_prev else 0)) for k, v in enumerate(row)]},
+                        {"layer": l, "neuron": j, "row": [fmt(v + (1 if k == 0 else 0)) for k, v in enumerate(row)]},
+                        {"layer": l, "neuron": j, "row": [fmt(-v) for v in row[:-1]] + [fmt(row[-1] - 1)]}]
+            yield _try(net, box, 1, variants, f"neuron ({l},{j}) has a zero outgoing column: its incoming row is free")
+            continue
+        if (l, j) not in facts:
+            continue
+        sign, ev = facts[(l, j)]
+        mech = 4 if not any(W[j]) else (2 if sign < 0 else 3)
+        if sign < 0:
+            col = [Wn[i][j] for i in range(n_next)]
+            variants = [{"layer": l, "neuron": j, "column": [fmt(c + (1 if i == k else 0)) for i, c in enumerate(col)]}
+                        for k in range(n_next)]
+            desc = f"neuron ({l},{j}) is never active on the domain: its outgoing column is free"
+        else:
+            variants = [{"layer": l, "neuron": j, "delta": "1"}]
+            desc = f"neuron ({l},{j}) is always active on the domain: bias traded with the next layer"
+        yield _try(net, box, mech, variants, desc, stability=ev)
+
+
+def _proportional_witnesses(net, box, l, facts, suspects, deadline):
+    """Mechanism 5: rows ``r_j = lambda r_k``; a negative ratio needs cancelling columns."""
+    W, b = net.layers[l - 1]
+    Wn = net.layers[l][0]
+    n_next = net.architecture[l + 1]
+    for j in range(net.architecture[l]):
+        for k in range(net.architecture[l]):
+            rj, rk = list(W[j]) + [b[j]], list(W[k]) + [b[k]]
+            if j == k or not any(rk) or not any(rj):
+                continue
+            piv = next(i for i, v in enumerate(rk) if v)
+            lam = rj[piv] / rk[piv]
+            if any(x != lam * y for x, y in zip(rj, rk)):
+                continue
+            if lam > 0:
+                # some redistributions only swap the two neurons' roles (an orbit move): try several
+                if j < k:
+                    yield _try(net, box, 5, [{"layer": l, "j": j, "k": k, "lambda": fmt(lam), "t": _unit(n_next, i, s)}
+                                             for s in (1, Fraction(1, 3), -2) for i in range(n_next)],
+                               f"rows ({l},{j}) = {fmt(lam)} x row ({l},{k}): outgoing weights can be redistributed")
+            elif all(-lam * Wn[i][j] == -Wn[i][k] for i in range(n_next)):
+                yield _try(net, box, 5, [{"layer": l, "j": j, "k": k, "lambda": fmt(lam), "delta": "1"}],
+                           f"rows ({l},{j}) = {fmt(lam)} x row ({l},{k}) with cancelling columns: the pair is affine")
+            elif j < k:
+                suspects.append(f"rows ({l},{j}) and ({l},{k}) are negatively proportional (mechanism 5 suspect)")
+
+
+def _flip_witnesses(net, box, l, facts, suspects, deadline):
+    """Mechanism 6: flip sets S with sum_S c_j w_j^T = 0 (bounded exact search)."""
+    try:  # wall-clock budget of certify (deadline: time.monotonic() value)
+        sets = zero_one_search(flip_matrices(net, l), first_only=False, deadline=deadline)
+    except (OverflowError, Deadline) as e:
+        sets = []
+        suspects.append(f"layer {l}: flip-set search not decided ({e})")
+    for S in sets:
+        yield _try(net, box, 6, [{"layer": l, "set": S}], f"flip set {S} of layer {l}: sum of c_j w_j^T over S is zero")
+
+
+def _layer_witnesses(net, box, l, facts, suspects, deadline):
+    """Mechanism 7: a whole layer stably active, with one stability proof covering it."""
+    if net.architecture[l] < 2 or not all(facts.get((l, j), (0,))[0] == 1 for j in range(net.architecture[l])):
+        return
+    kinds = {facts[(l, j)][1]["kind"] for j in range(net.architecture[l])}
+    ev = facts[(l, 0)][1] if kinds in ({"regions"}, {"box-corners"}) else None
+    if ev is not None:
+        yield _try(net, box, 7, [{"layer": l, "i": 0, "j": 1, "eps": "1"}, {"layer": l, "i": 1, "j": 0, "eps": "1"}],
+                   f"layer {l} is stably active: W_l -> M W_l, W_(l+1) -> W_(l+1) M^-1", stability=ev)
