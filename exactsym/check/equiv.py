@@ -114,74 +114,85 @@ def verify_equivalent(cert) -> str:
         dnet = difference_network(a, b)
     except ValueError as e:
         raise CheckFailure(str(e)) from None
-    ev = cert["evidence"]
-    method = ev.get("method")
-    H = dnet.H
-    if method == "line":
-        if a.n0 != 1:
-            raise CheckFailure("the line method needs n0 = 1")
-        if cert.get("domain") not in ("R^n", "R^1"):
-            raise CheckFailure("the line method is for the domain R^1")
-        ts = rational_vector(ev.get("breakpoints"), None, "evidence.breakpoints")
-        if any(not ts[i] < ts[i + 1] for i in range(len(ts) - 1)):
-            raise CheckFailure("breakpoints are not strictly increasing")
-        ends = [None] + ts + [None]
-        for i in range(len(ends) - 1):
-            lo, hi = ends[i], ends[i + 1]
-            if lo is None and hi is None:
-                mid = Fraction(0)
-            elif lo is None:
-                mid = hi - 1
-            elif hi is None:
-                mid = lo + 1
-            else:
-                mid = (lo + hi) / 2
-            zs = dnet.preactivations([mid])
-            pattern = [(v > 0) - (v < 0) for z in zs[:-1] for v in z]
-            forms = affine_forms(dnet, [v if v else -1 for v in pattern])[:H]
-            for (coef, const), v in zip(forms, pattern):
-                # a neuron that is 0 at an interior point must vanish on the whole piece
-                if v == 0 and (coef[0] != 0 or const != 0):
-                    raise CheckFailure(f"a breakpoint is missing near {mid}")
-            _piece_ok(forms, pattern, lo, hi, mid)
-            other = (mid + lo) / 2 if lo is not None else mid - 1
-            for p in (mid, other):
-                if a.forward([p]) != b.forward([p]):
-                    raise CheckFailure(f"F1 != F2 at {p}")
-        return f"F1 = F2 on R: both affine on each of the {len(ts) + 1} pieces and equal at two points of each"
-    if method == "orbit":
-        from .shared.orbit import same_orbit
-        try:
-            inside = same_orbit(a, b)
-        except RuntimeError as e:
-            raise CheckFailure(f"orbit test undecided: {e}") from None
-        if not inside:
-            raise CheckFailure("network2 is not in G . network")
-        return "F1 = F2: network2 lies in the orbit G . network (permutations and positive scalings)"
-    if method == "affine":
-        dnet = reduce_network(dnet)
-        if any(any(any(r) for r in W) or any(bb) for W, bb in dnet.layers[:-1]):
-            raise CheckFailure("the reduced difference network still has active hidden neurons")
-        if any(dnet.layers[-1][1]) or (dnet.depth == 1 and any(any(r) for r in dnet.layers[0][0])):
-            raise CheckFailure("F1 - F2 is a nonzero affine map")
-        return "F1 = F2: the reduced difference network is the zero map"
-    if method == "refinement":
-        from . import check_certificate
-        dnet = reduce_network(dnet)
-        H = dnet.H
-        sub = {"format": cert["format"], "claim": "regions-complete", "network": dnet.to_dict(),
-               "network_sha256": dnet.sha256(), "domain": cert.get("domain"),
-               "evidence": ev.get("regions")}
-        r = check_certificate(sub)
-        if not r.valid:
-            raise CheckFailure(f"refinement: {r.reason}")
-        regions = ev["regions"]["regions"]
-        for k, reg in enumerate(regions):
-            forms = affine_forms(dnet, reg["pattern"])[H:]
-            if any(any(c != 0 for c in coef) or const != 0 for coef, const in forms):
-                raise CheckFailure(f"F1 - F2 is not zero on refinement cell {k}")
-        return f"F1 = F2: zero on all {len(regions)} cells of a complete common refinement"
-    raise CheckFailure(f"unknown method {method!r}")
+    return _METHODS[method](cert, ev, a, b, dnet)
+
+
+def _line_mid(lo, hi):
+    """A point inside the piece (lo, hi) of the line (None: an infinite end)."""
+    if lo is None and hi is None:
+        return Fraction(0)
+    if lo is None:
+        return hi - 1
+    if hi is None:
+        return lo + 1
+    return (lo + hi) / 2
+
+
+def _by_line(cert, ev, a, b, dnet) -> str:
+    """n0 = 1: on each piece between listed breakpoints both maps are affine and agree at two points."""
+    if a.n0 != 1:
+        raise CheckFailure("the line method needs n0 = 1")
+    if cert.get("domain") not in ("R^n", "R^1"):
+        raise CheckFailure("the line method is for the domain R^1")
+    ts = rational_vector(ev.get("breakpoints"), None, "evidence.breakpoints")
+    if any(not ts[i] < ts[i + 1] for i in range(len(ts) - 1)):
+        raise CheckFailure("breakpoints are not strictly increasing")
+    ends = [None] + ts + [None]
+    for lo, hi in zip(ends, ends[1:]):
+        mid = _line_mid(lo, hi)
+        zs = dnet.preactivations([mid])
+        pattern = [(v > 0) - (v < 0) for z in zs[:-1] for v in z]
+        forms = affine_forms(dnet, [v if v else -1 for v in pattern])[:dnet.H]
+        for (coef, const), v in zip(forms, pattern):
+            # a neuron that is 0 at an interior point must vanish on the whole piece
+            if v == 0 and (coef[0] != 0 or const != 0):
+                raise CheckFailure(f"a breakpoint is missing near {mid}")
+        _piece_ok(forms, pattern, lo, hi, mid)
+        other = (mid + lo) / 2 if lo is not None else mid - 1
+        for p in (mid, other):
+            if a.forward([p]) != b.forward([p]):
+                raise CheckFailure(f"F1 != F2 at {p}")
+    return f"F1 = F2 on R: both affine on each of the {len(ts) + 1} pieces and equal at two points of each"
+
+
+def _by_orbit(cert, ev, a, b, dnet) -> str:
+    from .shared.orbit import same_orbit
+    try:
+        inside = same_orbit(a, b)
+    except RuntimeError as e:
+        raise CheckFailure(f"orbit test undecided: {e}") from None
+    if not inside:
+        raise CheckFailure("network2 is not in G . network")
+    return "F1 = F2: network2 lies in the orbit G . network (permutations and positive scalings)"
+
+
+def _by_affine(cert, ev, a, b, dnet) -> str:
+    dnet = reduce_network(dnet)
+    if any(any(any(r) for r in W) or any(bb) for W, bb in dnet.layers[:-1]):
+        raise CheckFailure("the reduced difference network still has active hidden neurons")
+    if any(dnet.layers[-1][1]) or (dnet.depth == 1 and any(any(r) for r in dnet.layers[0][0])):
+        raise CheckFailure("F1 - F2 is a nonzero affine map")
+    return "F1 = F2: the reduced difference network is the zero map"
+
+
+def _by_refinement(cert, ev, a, b, dnet) -> str:
+    """A complete region list of the reduced difference network with zero output forms on every cell."""
+    from . import check_certificate
+    dnet = reduce_network(dnet)
+    sub = {"format": cert["format"], "claim": "regions-complete", "network": dnet.to_dict(),
+           "network_sha256": dnet.sha256(), "domain": cert.get("domain"), "evidence": ev.get("regions")}
+    r = check_certificate(sub)
+    if not r.valid:
+        raise CheckFailure(f"refinement: {r.reason}")
+    regions = ev["regions"]["regions"]
+    for k, reg in enumerate(regions):
+        forms = affine_forms(dnet, reg["pattern"])[dnet.H:]
+        if any(any(c != 0 for c in coef) or const != 0 for coef, const in forms):
+            raise CheckFailure(f"F1 - F2 is not zero on refinement cell {k}")
+    return f"F1 = F2: zero on all {len(regions)} cells of a complete common refinement"
+
+
+_METHODS = {"line": _by_line, "orbit": _by_orbit, "affine": _by_affine, "refinement": _by_refinement}
 
 
 VERIFIERS = {"equivalent": verify_equivalent, "not-equivalent": verify_not_equivalent}
