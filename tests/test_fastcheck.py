@@ -108,3 +108,28 @@ def test_cli_engine_flint(run_cli, tmp_path):
     assert code == 1 and not json.loads(out)["valid"]
     n = tmp_path / "n.json"
     save_network(random_network([1, 3, 1], seed=1), n)
+
+
+def test_flint_engine_is_as_strict_as_the_stdlib_checker():
+    """Forgeries the stdlib checker rejects for syntax or structure (an unknown key, a float label,
+    a respelled rational) are rejected by the flint engine too: it shares every such check."""
+    import copy
+    from exactsym import random_network
+    from exactsym.rank.fdim import functional_dimension
+    cert = functional_dimension(random_network([2, 3, 1], seed=1), seed=0).certificate
+    forgeries = []
+    f = copy.deepcopy(cert)
+    f["unknown_key"] = 1
+    forgeries.append(f)
+    f = copy.deepcopy(cert)
+    f["evidence"]["labels"][0][0] = float(f["evidence"]["labels"][0][0])
+    forgeries.append(f)
+    f = copy.deepcopy(cert)
+    f["evidence"]["points"][0][0] = " " + f["evidence"]["points"][0][0]
+    forgeries.append(f)
+    f = copy.deepcopy(cert)
+    f["domain"] = "R^2"
+    forgeries.append(f)
+    for f in forgeries:
+        assert not check_certificate(f).valid and not check_certificate_fast(f).valid
+    assert check_certificate_fast(cert).valid

@@ -106,7 +106,14 @@ def det_nonzero_packed(M: list, p: int) -> bool:
     return True
 
 
-def verify_fdim_ge(cert) -> str:
+def verify_fdim_ge(cert, accel=None) -> str:
+    """Verify an ``fdim>=r`` certificate.
+
+    ``accel`` (optional, from :mod:`exactsym.fastcheck`) replaces the two heavy exact
+    steps only, the labels of the points and the minor mod P, with methods
+    ``labels(net, points)`` and ``minor_nonzero(net, points, labels, rows, cols, P)``;
+    every structural and syntactic check, and the binding of the prime, stay here.
+    """
     net = load_network(cert)
     box = parse_domain(cert.get("domain"), net.n0)  # R^n0, or a box: every point strictly inside
     ev = keys(cert.get("evidence"), "evidence", required=EVIDENCE_KEYS)
@@ -153,16 +160,29 @@ def verify_fdim_ge(cert) -> str:
                 raise CheckFailure(f"evidence.labels[{i}][{j}] must be 1 or -1")
         if box is not None and not in_domain_strict(pt, box):
             raise CheckFailure(f"evidence.points[{i}] is not strictly inside the domain box")
-        exact = labels_of(pre_activations(net, pt))
+        points.append(pt)
+    exact_labels = (accel.labels(net, points) if accel is not None
+                    else [labels_of(pre_activations(net, pt)) for pt in points])
+    for i, (exact, lab) in enumerate(zip(exact_labels, labs)):
         if 0 in exact:
             raise CheckFailure(f"evidence.points[{i}] lies on a bent hyperplane")
         if list(exact) != list(lab):
             raise CheckFailure(f"evidence.labels[{i}] differ from the exact labels")
-        points.append(pt)
     dens = [q.denominator for q in net.flat()] + [q.denominator for x in points for q in x]
     if P != bound_prime(cert, dens):
         raise CheckFailure(f"evidence.prime {P} is not the prime bound to this evidence")
-    # minor J_Z[rows, cols] mod P, from exact rational Jacobian rows
+    nonzero = (accel.minor_nonzero(net, points, labs, rows, cols, P) if accel is not None
+               else _minor_nonzero(net, points, rows, cols, P))
+    if not nonzero:
+        raise CheckFailure(f"the {r} x {r} minor is singular mod {P}")
+    engine = "" if accel is None else f" [engine {getattr(accel, 'name', 'accel')}]"
+    return (f"fdim >= {r}: a {r} x {r} minor of the Jacobian at {len(points)} smooth points "
+            f"is nonzero mod {P} (bound D - H = {net.bound}){engine}")
+
+
+def _minor_nonzero(net, points, rows, cols, P) -> bool:
+    """The minor J_Z[rows, cols] mod P is invertible, from exact rational Jacobian rows."""
+    nd = net.n_out
     need = sorted({q // nd for q in rows})
     jrows = {}
     for n, i in enumerate(need, 1):
@@ -170,12 +190,11 @@ def verify_fdim_ge(cert) -> str:
             jrows[i * nd + k] = row
         progress(n, len(need), "exact Jacobian rows (points)", every=64)
     M = [[residue(jrows[q][c], P) for c in cols] for q in rows]
-    if not det_nonzero_packed(M, P):
-        raise CheckFailure(f"the {r} x {r} minor is singular mod {P}")
-    return (f"fdim >= {r}: a {r} x {r} minor of the Jacobian at {len(points)} smooth points "
-            f"is nonzero mod {P} (bound D - H = {net.bound})")
+    return det_nonzero_packed(M, P)
 
 
 VERIFIERS = {"fdim>=r": verify_fdim_ge}
+#: claims whose heavy exact steps an ``accel`` object may replace (``exactsym check --engine flint``)
+ACCELERATED = ("fdim>=r",)
 #: top-level keys of the claim besides the common ones
 TOP_KEYS = {"fdim>=r": ("r",)}

@@ -1,4 +1,8 @@
-r"""``fdim>=r`` verified with python-flint and numpy (same checks as :mod:`exactsym.check.fdim`).
+r"""The two heavy steps of the ``fdim>=r`` check, with python-flint and numpy.
+
+The standard-library verifier (:func:`exactsym.check.fdim.verify_fdim_ge`) does every
+syntactic and structural check and binds the prime; :class:`FlintAccel` only replaces
+its exact labels of the points and its minor mod P.
 
 Mathematics (``proofs/modular-lemma.md``): a minor :math:`J_Z[R, C]` that is
 nonzero mod a prime P dividing no denominator proves
@@ -22,40 +26,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..check.shared.exact import CheckFailure, is_prime, rational
-from ..check.shared.primes import bound_prime
-from ..network.model import Network, NetworkError
+from ..check.shared.exact import CheckFailure
+from ..network.model import Network
 
-__all__ = ["verify_fdim_ge_fast", "exact_labels_flint", "minor_mod_p"]
-
-
-def _int(v, where, lo=None, hi=None) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise CheckFailure(f"{where}: not an integer")
-    if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise CheckFailure(f"{where}: {v} out of range")
-    return v
-
-
-def _network(cert) -> Network:
-    try:
-        net = Network.from_dict(cert.get("network"))
-    except NetworkError as e:
-        raise CheckFailure(f"network: {e}") from None
-    if cert.get("network_sha256") != net.sha256():
-        raise CheckFailure("network_sha256 does not match the network")
-    return net
-
-
-def _domain(dom, n0):
-    if dom == "R^n" or dom == f"R^{n0}":
-        return None
-    if isinstance(dom, dict) and set(dom) == {"box"} and isinstance(dom["box"], list) and len(dom["box"]) == 2:
-        lo, hi = rational(dom["box"][0], "domain.box[0]"), rational(dom["box"][1], "domain.box[1]")
-        if not lo < hi:
-            raise CheckFailure("domain box is empty")
-        return lo, hi
-    raise CheckFailure(f"unknown domain {dom!r}")
+__all__ = ["FlintAccel", "exact_labels_flint", "minor_mod_p"]
 
 
 def _lcm(values) -> int:
@@ -144,72 +118,30 @@ def _say(progress, t0, line):
         progress(f"[{time.monotonic() - t0:6.1f} s] {line}")
 
 
-def _structure(cert, net):
-    """Shape checks of the evidence (same order and messages as the stdlib verifier)."""
-    ev = cert.get("evidence")
-    if not isinstance(ev, dict):
-        raise CheckFailure("evidence is missing or not an object")
-    P = _int(ev.get("prime"), "evidence.prime", lo=2)
-    if not is_prime(P):
-        raise CheckFailure(f"evidence.prime {P} is not prime")
-    pts, labs = ev.get("points"), ev.get("labels")
-    if not isinstance(pts, list) or not isinstance(labs, list):
-        raise CheckFailure("evidence.points and evidence.labels must be lists")
-    if len(pts) != len(labs):
-        raise CheckFailure(f"{len(pts)} points but {len(labs)} labels")
-    nd, D = net.n_out, net.D
-    n_rows = len(pts) * nd
-    r = _int(cert.get("r"), "r", lo=0)
-    if r > min(n_rows, D):
-        raise CheckFailure(f"r = {r} exceeds min(#rows = {n_rows}, D = {D})")
-    if r > net.bound and all(any(net.layers[l - 1][0][j]) or net.layers[l - 1][1][j] != 0
-                             for l, j in net.hidden_neurons()):
-        raise CheckFailure(f"r = {r} exceeds the bound D - H = {net.bound}")
-    rows, cols = ev.get("rows"), ev.get("columns")
-    if not isinstance(rows, list) or not isinstance(cols, list) or len(rows) != r or len(cols) != r:
-        raise CheckFailure(f"need {r} rows and {r} columns")
-    rows = [_int(v, f"evidence.rows[{i}]", 0, n_rows - 1) for i, v in enumerate(rows)]
-    cols = [_int(v, f"evidence.columns[{i}]", 0, D - 1) for i, v in enumerate(cols)]
-    if len(set(rows)) != r or len(set(cols)) != r:
-        raise CheckFailure("evidence.rows or evidence.columns has duplicates")
-    return P, pts, labs, r, rows, cols
+class FlintAccel:
+    """``accel`` for :func:`exactsym.check.check_certificate`: labels and minor with FLINT."""
 
+    name = "flint"
 
-def verify_fdim_ge_fast(cert, progress=None) -> str:
-    """Raise :class:`CheckFailure` or return the one-line summary (module docstring)."""
-    import flint
-    t0 = time.monotonic()
-    net = _network(cert)
-    box = _domain(cert.get("domain"), net.n0)
-    P, pts, labs, r, rows, cols = _structure(cert, net)
-    points = []
-    for i, (x, lab) in enumerate(zip(pts, labs)):
-        if not isinstance(x, list) or len(x) != net.n0:
-            raise CheckFailure(f"evidence.points[{i}]: expected {net.n0} coordinates")
-        pt = [rational(v, f"evidence.points[{i}][{j}]") for j, v in enumerate(x)]
-        if box is not None and not all(box[0] < v < box[1] for v in pt):
-            raise CheckFailure(f"evidence.points[{i}] is not strictly inside the domain box")
-        if not isinstance(lab, list) or len(lab) != net.H or \
-                any(isinstance(s, bool) or s not in (1, -1) for s in lab):
-            raise CheckFailure(f"evidence.labels[{i}]: expected {net.H} entries 1 or -1")
-        points.append(pt)
-    _say(progress, t0, f"labels: {len(points)} points, exact (FLINT)")
-    exact = exact_labels_flint(net, points) if points and net.H else [[] for _ in points]
-    for i, (a, b) in enumerate(zip(exact, labs)):
-        if 0 in a:
-            raise CheckFailure(f"evidence.points[{i}] lies on a bent hyperplane")
-        if a != b:
-            raise CheckFailure(f"evidence.labels[{i}] differ from the exact labels")
-    dens = [q.denominator for q in net.flat()] + [q.denominator for x in points for q in x]
-    if P != bound_prime(cert, dens):
-        raise CheckFailure(f"evidence.prime {P} is not the prime bound to this evidence")
-    if P >= 2 ** 21:
-        raise CheckFailure(f"evidence.prime {P} is outside the bound-prime range")
-    if r:
-        _say(progress, t0, f"minor: {r} x {r} mod {P}")
-        M = minor_mod_p(net, points, labs, rows, cols, P)
-        _say(progress, t0, "determinant (FLINT nmod_mat rank)")
-        if flint.nmod_mat(M.tolist(), P).rank() != r:
-            raise CheckFailure(f"the {r} x {r} minor is singular mod {P}")
-    return (f"fdim >= {r}: a {r} x {r} minor of the Jacobian at {len(points)} smooth points "
-            f"is nonzero mod {P} (bound D - H = {net.bound}) [engine flint]")
+    def __init__(self, progress=None):
+        self.progress = progress
+        self.t0 = time.monotonic()
+
+    def _say(self, line):
+        if self.progress:
+            self.progress(f"[{time.monotonic() - self.t0:6.1f} s] {line}")
+
+    def labels(self, net, points):
+        self._say(f"labels: {len(points)} points, exact (FLINT)")
+        return exact_labels_flint(net, points) if points and net.H else [[] for _ in points]
+
+    def minor_nonzero(self, net, points, labels, rows, cols, P) -> bool:
+        import flint
+        if P >= 2 ** 21:       # int64 exactness of minor_mod_p (module docstring of the package)
+            raise CheckFailure(f"evidence.prime {P} is outside the bound-prime range")
+        if not rows:
+            return True
+        self._say(f"minor: {len(rows)} x {len(rows)} mod {P}")
+        M = minor_mod_p(net, points, labels, rows, cols, P)
+        self._say("determinant (FLINT nmod_mat rank)")
+        return flint.nmod_mat(M.tolist(), P).rank() == len(rows)
