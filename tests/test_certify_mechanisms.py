@@ -13,7 +13,6 @@ from exactsym.check import check_certificate
 from exactsym.check.shared.flips import flip_matrices, zero_one_kernel_vectors
 from exactsym.verdict.mechanisms import detect
 from exactsym.verdict.equiv import equivalent, line_breakpoints
-from exactsym.verdict.mechanisms import detect
 from conftest import flip_network
 from tamper import assert_a_tampering_fails
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from ..check.shared.exact import gauss_jordan
+
 __all__ = ["Witnesses", "ExactDecisions", "solve_exact", "proportional", "classes"]
 
 
@@ -41,23 +43,7 @@ def solve_exact(cols, rhs):
             X = B.solve(flint.fmpz_mat([[v] for v in rhs])).entries()
             return [Fraction(int(v.p), int(v.q)) for v in X]
     A = [[Fraction(cols[j][i]) for j in range(m)] + [Fraction(rhs[i])] for i in range(n)]
-    piv_cols = []
-    r = 0
-    for c in range(m):
-        p = next((i for i in range(r, n) if A[i][c] != 0), None)
-        if p is None:
-            continue
-        A[r], A[p] = A[p], A[r]
-        inv = 1 / A[r][c]
-        A[r] = [v * inv for v in A[r]]
-        for i in range(n):
-            if i != r and A[i][c] != 0:
-                f = A[i][c]
-                A[i] = [a - f * b for a, b in zip(A[i], A[r])]
-        piv_cols.append(c)
-        r += 1
-        if r == n:
-            break
+    piv_cols = gauss_jordan(A, m)
     lam = [Fraction(0)] * m
     for i, c in enumerate(piv_cols):
         lam[c] = A[i][m]

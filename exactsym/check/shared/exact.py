@@ -14,7 +14,7 @@ from math import gcd
 from ...network.model import Network
 from ...network.numbers import parse_entry
 
-__all__ = ["CheckFailure", "rational", "is_prime", "residue", "pre_activations", "labels_of",
+__all__ = ["gauss_jordan", "CheckFailure", "rational", "is_prime", "residue", "pre_activations", "labels_of",
            "jacobian_rows", "jacobian_row", "det_nonzero_mod_p", "affine_forms"]
 
 
@@ -206,3 +206,26 @@ def affine_forms(net: Network, pattern) -> list[tuple[list[Fraction], Fraction]]
             h += len(nA)
         A, C = nA, nC
     return forms
+
+
+def gauss_jordan(A, ncols: int) -> list[int]:
+    """Reduce the rows of ``A`` (lists of Fractions) in place to reduced row echelon form
+    over the first ``ncols`` columns; returns the pivot columns (row i has its pivot, 1, in
+    column ``pivots[i]``; the pivot columns are zero elsewhere)."""
+    pivots, r = [], 0
+    for c in range(ncols):
+        p = next((i for i in range(r, len(A)) if A[i][c] != 0), None)
+        if p is None:
+            continue
+        A[r], A[p] = A[p], A[r]
+        inv = 1 / A[r][c]
+        A[r] = [v * inv for v in A[r]]
+        for i in range(len(A)):
+            if i != r and A[i][c] != 0:
+                f = A[i][c]
+                A[i] = [a - f * b for a, b in zip(A[i], A[r])]
+        pivots.append(c)
+        r += 1
+        if r == len(A):
+            break
+    return pivots

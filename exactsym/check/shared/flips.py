@@ -27,6 +27,7 @@ from fractions import Fraction
 from math import lcm
 
 from ...network.model import Network
+from .exact import gauss_jordan
 
 __all__ = ["SEARCH_LIMIT", "flip_matrices", "rref_kernel", "zero_one_kernel_vectors", "zero_one_search"]
 
@@ -54,22 +55,7 @@ def rref_kernel(vectors: list[list[Fraction]]):
     n = len(vectors)
     m = len(vectors[0]) if n else 0
     A = [[vectors[j][i] for j in range(n)] for i in range(m)]
-    pivots, r = [], 0
-    for c in range(n):
-        piv = next((i for i in range(r, m) if A[i][c] != 0), None)
-        if piv is None:
-            continue
-        A[r], A[piv] = A[piv], A[r]
-        inv = 1 / A[r][c]
-        A[r] = [v * inv for v in A[r]]
-        for i in range(m):
-            if i != r and A[i][c] != 0:
-                f = A[i][c]
-                A[i] = [a - f * bb for a, bb in zip(A[i], A[r])]
-        pivots.append(c)
-        r += 1
-        if r == m:
-            break
+    pivots = gauss_jordan(A, n)
     free = [c for c in range(n) if c not in pivots]
     basis = []
     for f in free:
