@@ -115,3 +115,9 @@ def round_to_denominator(q: Fraction, den: int) -> Fraction:
     if den <= 0:
         raise ValueError("denominator must be positive")
     return Fraction(round(Fraction(q) * den), den)
+
+
+def common_denominator(values) -> int:
+    """The least common multiple of the denominators of the rationals ``values`` (1 for none)."""
+    from math import lcm
+    return lcm(1, *(v.denominator for v in values))

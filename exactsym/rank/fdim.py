@@ -45,7 +45,7 @@ import numpy as np
 
 from ..arrangement.patterns import batch_labels, sample_points
 from ..network.model import Network
-from ..network.numbers import fmt, parse_entry
+from ..network.numbers import common_denominator, fmt, parse_entry
 from . import _modp
 from .modular import blas_threads, random_prime, residues
 
@@ -324,9 +324,7 @@ def _split_kernel(net, res, K, S) -> None:
     p = res.prime if res.prime < 2 ** 63 else 1048583
     Sint = []
     for v in S:
-        L = 1
-        for q in v:
-            L = L * q.denominator // math.gcd(L, q.denominator)
+        L = common_denominator(v)
         Sint.append([int(q * L) for q in v])
     stack = Sint + K
     extra = []
@@ -374,9 +372,7 @@ def _kernel_from_info(net, res, info) -> None:
         C1, order, V = info["vectors"]
         for j, c in enumerate(C1):
             col = V[:, j]
-            L = 1
-            for q in col:
-                L = L * q.denominator // math.gcd(L, q.denominator)
+            L = common_denominator(col)
             v = [0] * D
             v[c] = L
             for i, pc in enumerate(order):
@@ -389,9 +385,7 @@ def _kernel_from_info(net, res, info) -> None:
     rows = [[c % pr for c in v] for v in K]
     Sint = []
     for g in S:
-        L = 1
-        for q in g:
-            L = L * q.denominator // math.gcd(L, q.denominator)
+        L = common_denominator(g)
         Sint.append([int(q * L) for q in g])
     rows += [[c % pr for c in v] for v in Sint]
     if rows:

@@ -48,6 +48,7 @@ import numpy as np
 
 from ..network.group import scaling_generators
 from ..network.model import Network
+from ..network.numbers import common_denominator
 from . import _modp
 from .modular import blas_threads, residues
 
@@ -165,21 +166,14 @@ def row_norm_bits(net: Network, points) -> int:
         bound += gl * (u[l - 1].sum(axis=1) + 1.0)
     qprod = 1   # prod_l q_l, q_l the common denominator of layer l
     for W, b in net.layers:
-        qprod *= _lcm_den([v for row in W for v in row] + list(b))
+        qprod *= common_denominator([v for row in W for v in row] + list(b))
     qbits = qprod.bit_length()
-    sbits = max((_lcm_den(x).bit_length() for x in points), default=1)
+    sbits = max((common_denominator(x).bit_length() for x in points), default=1)
     with np.errstate(over="ignore"):
         top = float(np.max(bound)) * 2.0 if len(points) else 1.0
     if not math.isfinite(top):
         return 1 << 30
     return qbits + sbits + max(1, math.ceil(math.log2(top + 1)))
-
-
-def _lcm_den(x) -> int:
-    s = 1
-    for v in x:
-        s = s * v.denominator // math.gcd(s, v.denominator)
-    return s
 
 
 def _pivot_block(el, cols):
@@ -291,9 +285,7 @@ def _vector_bits(V) -> int:
     best = 1
     for j in range(V.shape[1]):
         col = V[:, j]
-        L = 1
-        for q in col:
-            L = L * q.denominator // math.gcd(L, q.denominator)
+        L = common_denominator(col)
         m = max(max((abs(q.numerator) * (L // q.denominator) for q in col), default=0), L)
         best = max(best, m.bit_length())
     return best

@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from ..network.numbers import common_denominator
 from . import _modp
 from .modular import blas_threads, residues
 
@@ -202,9 +203,7 @@ def _try_accept(net, points, labels, C, P, x, pk, active, need, primes, reconstr
     D = net.D
     W = {}
     for j, col in cand.items():
-        L = 1
-        for q in col:
-            L = L * q.denominator // math.gcd(L, q.denominator)
+        L = common_denominator(col)
         w = [0] * D
         w[C[j]] = L
         for i, pc in enumerate(P):
