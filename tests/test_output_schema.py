@@ -100,3 +100,15 @@ def test_time_limit_must_be_a_positive_number(run_cli, cmd, value):
     argv = [cmd, FLIP] + ([TWIN] if cmd == "equiv" else []) + [f"--time-limit={value}"]
     code, out, err = run_cli(*argv)
     assert code == 2 and "--time-limit" in err and len(err.strip().splitlines()) == 1
+
+
+def test_info_says_when_d_minus_h_is_not_a_bound(run_cli, tmp_path):
+    """With a zero incoming row the scaling generators are dependent: D - H bounds nothing."""
+    from exactsym import Network, save_network
+    f = tmp_path / "z.json"
+    save_network(Network([1, 2, 1], [([[0], [1]], [0, 1]), ([[1, 1]], [0])]), f)
+    code, obj = _run(run_cli, "info", f)
+    assert code == 0 and obj["bound"] == 5 and obj["bound_is_upper_bound"] is False
+    code, text, _ = run_cli("info", f)
+    assert "NOT an upper bound" in text
+    assert _run(run_cli, "info", SMALL)[1]["bound_is_upper_bound"] is True
