@@ -368,6 +368,11 @@ def _kernel_from_info(net, res, info) -> None:
         v[int(c)] = 1
         K.append(v)
     S = scaling_generators(net)
+    for cols, ints in info.get("local_vectors", ()):
+        v = [0] * D
+        for c, x in zip(cols, ints):
+            v[c] = x
+        K.append(v)
     if "vectors" in info:
         C1, order, V = info["vectors"]
         for j, c in enumerate(C1):
@@ -634,8 +639,8 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
     if status == "exact":
         res.exact = True
         res.method = (f"multimodular kernel: {info['zero_columns']} zero columns, {info['known']} known "
-                      f"kernel vectors, {info['reconstructed']} reconstructed over {len(info['primes'])} "
-                      "primes, J v = 0 proven")
+                      f"kernel vectors, {info.get('local', 0)} from local blocks, {info['reconstructed']} "
+                      f"reconstructed over {len(info['primes'])} primes, J v = 0 proven")
         res.kernel_info = info
         _kernel_from_info(net, res, info)
         return el

@@ -64,34 +64,26 @@ def structural_zero_columns(net: Network, points, labels) -> np.ndarray:
     parameter column is possibly nonzero iff at some point its neuron is
     reached and its input (activation, input coordinate or the bias's 1) is nonzero.
     """
-    arch, d = net.architecture, net.depth
-    n = len(points)
-    nonzero_in = [np.array([[v != 0 for v in x] for x in points], dtype=bool).reshape(n, arch[0])]
-    h = 0
-    for l in range(1, d):
-        nonzero_in.append(np.asarray(labels[:, h:h + arch[l]]) > 0)
-        h += arch[l]
-    reach = [None] * (d + 1)
-    reach[d] = np.ones((n, arch[d]), dtype=bool)
-    for l in range(d - 1, 0, -1):
-        Wn = np.array([[w != 0 for w in row] for row in net.layers[l][0]], dtype=np.int64)
-        reach[l] = nonzero_in[l] & ((reach[l + 1].astype(np.int64) @ Wn) > 0)
+    from .blocks import support
+    nonzero_in, reach = support(net, points, labels)
     parts = []
-    for l in range(1, d + 1):
+    for l in range(1, net.depth + 1):
         parts.append(((reach[l].T.astype(np.int64) @ nonzero_in[l - 1].astype(np.int64)) > 0).ravel())
         parts.append(reach[l].any(axis=0))
     return np.nonzero(~np.concatenate(parts))[0]
 
 
-def known_kernel_split(net: Network, zero_cols, free: list, p: int):
+def known_kernel_split(net: Network, zero_cols, free: list, p: int, span: bool = False):
     """Row-reduce the known kernel vectors restricted to the free columns ``free`` mod p.
 
     Returns ``(k0, C1)``: the number of independent known vectors and the
-    free columns (global indices) they leave uncovered.
+    free columns (global indices) they leave uncovered; with ``span=True``
+    also the :class:`.blocks.ModSpan` of those restrictions.
     """
+    from .blocks import ModSpan
     k = len(free)
     if k == 0:
-        return 0, []
+        return (0, [], ModSpan(0, p)) if span else (0, [])
     pos = {c: t for t, c in enumerate(free)}
     rows = []
     for c in zero_cols:
@@ -105,7 +97,17 @@ def known_kernel_split(net: Network, zero_cols, free: list, p: int):
         with blas_threads():
             e.add_rows(np.ascontiguousarray(np.array(rows, dtype=np.uint64)))
     covered = set(e.pivots)
-    return e.rank, [free[t] for t in range(k) if t not in covered]
+    C1 = [free[t] for t in range(k) if t not in covered]
+    if not span:
+        return e.rank, C1
+    sp = ModSpan(k, p)
+    if e.rank and e.path != "double":
+        return e.rank, C1, None
+    if e.rank:
+        piv = list(e.pivots)
+        sp.rows = e.basis_matrix().astype(np.int64)[: len(piv)]
+        sp.piv = piv
+    return e.rank, C1, sp
 
 
 def rational_reconstruct(u: int, N: int):
@@ -187,7 +189,7 @@ def _pivot_block(el, cols):
 
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
-                        progress=None, max_primes: int = 16):
+                        progress=None, max_primes: int = 16, crt_primes: int = 4):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
@@ -201,13 +203,29 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     piv = set(el.pivots)
     free = [c for c in range(D) if c not in piv]
     Z = structural_zero_columns(net, points, labels)
-    k0, C1 = known_kernel_split(net, Z, free, p)
-    info = {"zero_columns": len(Z), "known": k0, "reconstructed": len(C1), "primes": [p], "bits": 0}
+    k0, C1, span = known_kernel_split(net, Z, free, p, span=True)
+    info = {"zero_columns": len(Z), "known": k0, "local": 0, "reconstructed": len(C1), "primes": [p], "bits": 0}
+    from .blocks import BatchFactors
+    fac = BatchFactors(net, points, labels)
+    if C1 and span is not None:
+        from .blocks import local_kernel_vectors
+        found = local_kernel_vectors(net, points, labels, p, free, span, zero_cols=Z, progress=progress,
+                                     factors=fac)
+        info["local"], info["local_vectors"] = len(found), found
+        covered = set(span.piv)
+        C1 = [free[t] for t in range(len(free)) if t not in covered]
+        info["reconstructed"] = len(C1)
     if not C1:
         return "exact", info
     X, order = _pivot_block(el, C1)
-    cols = _Columns(X, p, row_norm_bits(net, points))
-    for _ in range(max_primes):
+
+    def check(c, col):
+        """J n_c = 0 exactly, for the candidate pivot coordinates ``col`` of n_c (Jacobian-vector product)."""
+        L = common_denominator(col)
+        return fac.annihilates([c] + [int(v) for v in order], [L] + [int(v * L) for v in col])
+
+    cols = _Columns(X, p, row_norm_bits(net, points), check=lambda j, col: check(C1[j], col))
+    for _ in range(min(max_primes, crt_primes)):
         if time_limit is not None and time.monotonic() - t0 > time_limit:
             return "unsettled", dict(info, why="time limit during kernel reconstruction")
         q = next(primes)
@@ -230,7 +248,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     rest = [j for j in range(len(C1)) if j not in cols.done]
     deadline = None if time_limit is None else t0 + time_limit
     got = lift_directions(net, points, labels, el, [C1[j] for j in rest], cols.need, primes,
-                          reconstruct, _vector_bits, deadline=deadline, progress=progress)
+                          reconstruct, _vector_bits, deadline=deadline, progress=progress,
+                          check=lambda t, col: check(C1[rest[t]], col))
     for t, j in enumerate(rest):
         if t in got:
             cols.done[j] = got[t]
@@ -245,14 +264,17 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
 
 class _Columns:
     """CRT accumulation per kernel direction; a direction is proven and frozen as soon as its
-    reconstruction exists and the modulus exceeds its verification bound (module docstring)."""
+    reconstruction exists and either the modulus exceeds its verification bound (module
+    docstring) or the reconstruction repeats for two moduli and ``check`` (the exact
+    Jacobian-vector product, ``proofs/local-kernels.md`` §3) confirms it."""
 
-    def __init__(self, X, p, need_bits):
+    def __init__(self, X, p, need_bits, check=None):
         self.acc = X.astype(object)
         self.N = p
         self.need = need_bits
         self.done = {}
-        self.mods = {}
+        self.prev = {}
+        self.check = check
 
     @property
     def n_done(self):
@@ -270,8 +292,15 @@ class _Columns:
         self.N = N * q
         for j in active:
             V = reconstruct(self.acc[:, j:j + 1], self.N)
-            if V is not None and self.N.bit_length() > self.need + _vector_bits(V) + 1:
+            if V is None:
+                self.prev.pop(j, None)
+                continue
+            if self.N.bit_length() > self.need + _vector_bits(V) + 1:
                 self.done[j] = V[:, 0]
+            elif self.check is not None and j in self.prev and np.array_equal(self.prev[j], V[:, 0]):
+                if self.check(j, V[:, 0]):
+                    self.done[j] = V[:, 0]
+            self.prev[j] = V[:, 0]
 
     def result(self):
         out = np.empty(self.acc.shape, dtype=object)

@@ -116,11 +116,14 @@ def _garner_mod_p(res, qs, p):
 
 
 def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vector_bits, deadline=None,
-                    progress=None, max_bits: int = 8192):
+                    progress=None, max_bits: int = 8192, check=None):
     """Pivot coordinates (sorted pivots) of n_c for the columns C, proven: ``{index in C: Fractions}``.
 
     ``reconstruct`` / ``vector_bits``: the rational reconstruction and the bit size of
-    :mod:`.kernel` (passed in, so that this module does not import it back).
+    :mod:`.kernel` (passed in, so that this module does not import it back). ``check(t, col)``:
+    an exact test of :math:`J n_{C[t]} = 0` for candidate pivot coordinates; when given, a
+    candidate that repeats at two successive precisions is accepted on that test alone
+    (no fresh primes, no bound), otherwise by the bound.
     """
     p, r = el.p, el.rank
     rows = list(el.independent_rows)
@@ -147,6 +150,7 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vecto
             Aq[q] = _centred(A, q)
         del A
     active = list(range(len(C)))
+    prev = {}
     x = np.zeros((r, len(C)), dtype=object)
     pk, done = 1, {}
     inv_p = {q: pow(p, -1, q) for q in qs}
@@ -163,14 +167,35 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vecto
         res[p][:, active] = _garner_mod_p([res[q][:, active] for q in qs], qs, p)
         pk *= p
         step += 1
-        if step % 3 == 0 or pk.bit_length() > 2 * need:
+        if check is not None:
+            newly = _try_accept_checked(x, pk, active, reconstruct, prev, check) if step % 2 == 0 else {}
+        elif step % 3 == 0 or pk.bit_length() > 2 * need:
             newly = _try_accept(net, points, labels, C, P, x, pk, active, need, primes, reconstruct,
                                 vector_bits)
-            done.update(newly)
-            active = [j for j in active if j not in newly]
+        else:
+            newly = {}
+        done.update(newly)
+        active = [j for j in active if j not in newly]
+        if step % 3 == 0 or newly:
             if progress:
                 progress(f"kernel (p-adic): {pk.bit_length()} bits, {len(done)} of {len(C)} directions proven")
     return done
+
+
+def _try_accept_checked(x, pk, active, reconstruct, prev, check):
+    """Candidates mod p^k that equal the previous attempt's and pass the exact ``check``."""
+    out = {}
+    for j in active:
+        col = np.array([int(v) % pk for v in x[:, j]], dtype=object).reshape(-1, 1)
+        V = reconstruct(col, pk)
+        if V is None:
+            prev.pop(j, None)
+            continue
+        cand = -V[:, 0]
+        if j in prev and np.array_equal(prev[j], cand) and check(j, cand):
+            out[j] = cand
+        prev[j] = cand
+    return out
 
 
 def _row_scale(net, points, rows):

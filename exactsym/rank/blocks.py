@@ -1,0 +1,457 @@
+r"""Local kernels of a batch Jacobian: parameter blocks that live on few rows (``proofs/local-kernels.md``).
+
+Setting as in :mod:`.kernel`: :math:`J = J_Z` (m n_d x D), rank r mod p with
+pivots P and free columns F; to prove :math:`\operatorname{rank} J \le r` we
+need D - r vectors of :math:`\ker_{\mathbb Q} J` whose restrictions to F are
+independent.
+
+Lemma (local kernel). Let B be a set of columns and R a set of rows that
+contains every row in which some column of B is nonzero. If
+:math:`u \in \mathbb Q^B` satisfies :math:`J[R, B]\, u = 0`, then u padded
+with zeros outside B lies in :math:`\ker J`: a row outside R meets u only in
+zero entries.
+
+The rows R come from the per-point form of the structural-zero argument of
+:func:`.kernel.structural_zero_columns`: the entry of column (l, i, j) at
+point x is :math:`\partial F_k / \partial z_l[i] \cdot a_{l-1}[j]`; it is 0
+when neuron (l, i) is inactive or unreached at x (every path to an output
+passes an inactive neuron or a zero weight) or when the input
+:math:`a_{l-1}[j]` is 0 (:func:`support`).
+
+Which blocks. A neuron active at few points has incoming and outgoing
+columns that live on those points' rows only, so their local kernel is
+large (a neuron active at 5 points with 30 inputs has at least 26 incoming
+directions beyond its scaling generator). The blocks tried, in order:
+``in(l,i) + out(l,i)`` for every hidden neuron, the same plus the biases of
+layer l+1 (a neuron that is always active passes a bias change on
+linearly), then unions of two rarely active neurons. Each block is screened
+mod p (its local nullity, added to the span of what is already known); only
+a block that adds to the span is solved exactly (FLINT, on the rows that
+are independent mod p), and its vectors are accepted only after the exact
+check :math:`J[R, B]\, u = 0` over :math:`\mathbb Z` on *every* row of R.
+
+Why it matters. The reduced kernel vectors :math:`n_c` of :mod:`.kernel`
+mix every direction whose support meets the pivot columns; a rarely active
+neuron's directions have canonical forms of a thousand bits there (the
+solve of a 44-point subsystem, spread over the whole minor), while the local
+solve on the 44 rows is immediate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ..network.model import Network
+from . import _modp
+from .modular import blas_threads, residues
+
+__all__ = ["support", "factors_mod", "factors_int", "block_rows", "jvp_is_zero", "BatchFactors",
+           "local_kernel_vectors", "ModSpan"]
+
+#: A neuron active at no more than this many points is "rare": pairs of rare neurons are tried.
+RARE_POINTS = 400
+#: At most this many pair blocks are screened.
+MAX_PAIRS = 4000
+
+
+def support(net: Network, points, labels):
+    """``(nonzero_in, reach)``: per point, which inputs are nonzero and which neurons are reached.
+
+    ``nonzero_in[l]`` (m x n_l, l = 0..d-1): the input coordinate / activation
+    is nonzero (for l >= 1: the neuron is active); ``reach[l]`` (m x n_l,
+    l = 1..d): the neuron is active and some nonzero weight leads to a
+    reached neuron of layer l+1 (outputs are always reached).
+    """
+    arch, d = net.architecture, net.depth
+    n = len(points)
+    nonzero_in = [np.array([[v != 0 for v in x] for x in points], dtype=bool).reshape(n, arch[0])]
+    h = 0
+    for l in range(1, d):
+        nonzero_in.append(np.asarray(labels[:, h:h + arch[l]]) > 0)
+        h += arch[l]
+    reach = [None] * (d + 1)
+    reach[d] = np.ones((n, arch[d]), dtype=bool)
+    for l in range(d - 1, 0, -1):
+        Wn = np.array([[w != 0 for w in row] for row in net.layers[l][0]], dtype=np.int64)
+        reach[l] = nonzero_in[l] & ((reach[l + 1].astype(np.int64) @ Wn) > 0)
+    return nonzero_in, reach
+
+
+class _Columns:
+    """Per parameter column: its layer l, neuron i and input j (-1 for the bias)."""
+
+    def __init__(self, net: Network):
+        arch = net.architecture
+        lay, neu, inp = [], [], []
+        for l in range(1, net.depth + 1):
+            for i in range(arch[l]):
+                for j in range(arch[l - 1]):
+                    lay.append(l), neu.append(i), inp.append(j)
+            for i in range(arch[l]):
+                lay.append(l), neu.append(i), inp.append(-1)
+        self.lay, self.neu, self.inp = np.array(lay), np.array(neu), np.array(inp)
+        self.net = net
+
+    def incoming(self, l, i):
+        net = self.net
+        return [net.index_W(l, i, j) for j in range(net.architecture[l - 1])] + [net.index_b(l, i)]
+
+    def outgoing(self, l, i):
+        net = self.net
+        if l >= net.depth:
+            return []
+        return [net.index_W(l + 1, k, i) for k in range(net.architecture[l + 1])]
+
+    def biases(self, l):
+        net = self.net
+        return [net.index_b(l, k) for k in range(net.architecture[l])] if l <= net.depth else []
+
+
+def block_rows(cols_meta: _Columns, sup, cols) -> np.ndarray:
+    """Point indices at which some column of ``cols`` can be nonzero (the lemma's R, by points)."""
+    nonzero_in, reach = sup
+    m = reach[-1].shape[0]
+    out = np.zeros(m, dtype=bool)
+    for c in cols:
+        l, i, j = cols_meta.lay[c], cols_meta.neu[c], cols_meta.inp[c]
+        col = reach[l][:, i]
+        if j >= 0:
+            col = col & nonzero_in[l - 1][:, j]
+        out |= col
+    return np.nonzero(out)[0]
+
+
+def factors_mod(net: Network, points, labels, p: int):
+    r"""Residues of the Jacobian's factors: ``A[l]`` = :math:`a_l` (m x n_l, l = 0..d-1) and
+    ``G[l]`` = :math:`\partial F / \partial z_l` (m x n_d x n_l, l = 1..d), int64 mod p.
+
+    Entry of column (l, i, j) in row (x, k): ``G[l][x, k, i] * A[l-1][x, j]`` (bias: j = -1, factor 1).
+    Residues are below 2^21 (``"double"`` primes) or any p < 2^31: products stay below 2^62.
+    Returns ``(A, G, p)``.
+    """
+    assert p < 2 ** 31
+    arch, d = net.architecture, net.depth
+    m = len(points)
+    A = [np.array([residues(x, p) for x in points], dtype=np.int64).reshape(m, arch[0])]
+    Ws = [np.array([residues(row, p) for row in W], dtype=np.int64).reshape(arch[l + 1], arch[l])
+          for l, (W, _) in enumerate(net.layers)]
+    bs = [residues(b, p).astype(np.int64) for _, b in net.layers]
+    masks, h = [], 0
+    for l in range(1, d):
+        masks.append(np.asarray(labels[:, h:h + arch[l]]) > 0)
+        h += arch[l]
+    for l in range(1, d):
+        Z = (_mm(A[-1], Ws[l - 1].T, p) + bs[l - 1]) % p
+        A.append(np.where(masks[l - 1], Z, 0))
+    G = [None] * (d + 1)
+    nd = arch[d]
+    G[d] = np.broadcast_to(np.eye(nd, dtype=np.int64), (m, nd, nd)).copy()
+    for l in range(d - 1, 0, -1):
+        Gl = _mm(G[l + 1].reshape(m * nd, arch[l + 1]), Ws[l], p).reshape(m, nd, arch[l])
+        G[l] = np.where(masks[l - 1][:, None, :], Gl, 0)
+    return A, G, p
+
+
+def _mm(X, Y, p):
+    """(X @ Y) mod p for int64 residues, exact: inner sums chunked below 2^62."""
+    out = np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
+    step = max(1, (1 << 62) // max(1, (p - 1) ** 2))
+    for s in range(0, X.shape[1], step):
+        out = (out + X[:, s:s + step] @ Y[s:s + step]) % p
+    return out
+
+
+def factors_int(net: Network, points, labels):
+    r"""Exact integer factors with a common row scale :math:`c_x = s_x \prod_l q_l` (s_x: lcm of
+    the point's denominators, q_l: of layer l).
+
+    Returns ``(A, S, G, q)``: ``A[l]`` = :math:`s_x q_1 \cdots q_l\, a_l` and ``S[l]`` =
+    :math:`s_x q_1 \cdots q_l` (object arrays), ``G[l]`` = :math:`(\prod_{l' > l} q_{l'})\,
+    \partial F/\partial z_l`, ``q[l]`` = q_l. Then :math:`c_x J[(x,k), (l,i,j)] = q_l\, G[l][x,k,i]\,
+    A[l-1][x,j]` and, for the bias, :math:`q_l\, G[l][x,k,i]\, S[l-1][x]` (``proofs/local-kernels.md``).
+    """
+    import flint
+    arch, d = net.architecture, net.depth
+    m = len(points)
+    q, Wi, bi = [None], [None], [None]
+    for W, b in net.layers:
+        ql = math.lcm(*[v.denominator for row in W for v in row], *[v.denominator for v in b])
+        q.append(ql)
+        Wi.append(flint.fmpz_mat([[int(v * ql) for v in row] for row in W]))
+        bi.append([int(v * ql) for v in b])
+    s = [math.lcm(*[v.denominator for v in x]) if len(x) else 1 for x in points]
+    A0 = [[int(v * sx) for v in x] for x, sx in zip(points, s)]
+    A, S = [np.array(A0, dtype=object).reshape(m, arch[0])], [np.array(s, dtype=object)]
+    masks, h = [], 0
+    for l in range(1, d):
+        masks.append(np.asarray(labels[:, h:h + arch[l]]) > 0)
+        h += arch[l]
+    for l in range(1, d):
+        Z = _to_obj(flint.fmpz_mat(A[-1].tolist()) * Wi[l].transpose(), m, arch[l])
+        Z = Z + np.outer(S[-1], np.array(bi[l], dtype=object))
+        A.append(np.where(masks[l - 1], Z, 0))
+        S.append(S[-1] * q[l])
+    nd = arch[d]
+    G = [None] * (d + 1)
+    G[d] = np.zeros((m, nd, nd), dtype=object)
+    for k in range(nd):
+        G[d][:, k, k] = 1
+    for l in range(d - 1, 0, -1):
+        Gl = _to_obj(flint.fmpz_mat(G[l + 1].reshape(m * nd, arch[l + 1]).tolist()) * Wi[l + 1],
+                     m * nd, arch[l]).reshape(m, nd, arch[l])
+        G[l] = np.where(masks[l - 1][:, None, :], Gl, 0)
+    return A, S, G, q
+
+
+def _scaled(Fi):
+    """(A, S, q_l G_l, q): the bias and weight entries of c_x J are then one product each."""
+    A, S, G, q = Fi
+    return A, S, [None] + [G[l] * q[l] for l in range(1, len(G))], q
+
+
+def _to_obj(M, rows, cols):
+    out = np.empty((rows, cols), dtype=object)
+    if rows and cols:
+        out[:] = [[int(v) for v in row] for row in M.tolist()]
+    return out
+
+
+def _block_matrix_mod(meta, F, cols, pts):
+    A, G, _ = F
+    nd = G[-1].shape[1]
+    M = np.empty((len(pts) * nd, len(cols)), dtype=np.int64)
+    for t, c in enumerate(cols):
+        l, i, j = meta.lay[c], meta.neu[c], meta.inp[c]
+        g = G[l][pts, :, i]
+        M[:, t] = (g if j < 0 else g * A[l - 1][pts, j][:, None] % F[2]).reshape(-1)
+    return M
+
+
+def _block_rows_int(meta, Fi, cols, pts, rows):
+    """Rows ``rows`` (flat indices x * n_d + k over ``pts``) of the integer block :math:`c_x J[R, B]`."""
+    A, S, qG, q = Fi
+    nd = qG[-1].shape[1]
+    rows = np.asarray(rows, dtype=np.int64)
+    px, k = pts[rows // nd], rows % nd
+    M = np.empty((len(rows), len(cols)), dtype=object)
+    for t, c in enumerate(cols):
+        l, i, j = meta.lay[c], meta.neu[c], meta.inp[c]
+        M[:, t] = qG[l][px, k, i] * (S[l - 1][px] if j < 0 else A[l - 1][px, j])
+    return M
+
+
+def jvp_is_zero(meta, Fi, cols, vals, pts) -> bool:
+    r"""Exactly :math:`\sum_c v_c\, c_x J[(x,k), c] = 0` for every point x of ``pts`` and output k?
+
+    Grouped by neuron (l, i): :math:`\sum_i q_l G_l[x,k,i] (\sum_j v_{lij} A_{l-1}[x,j] + v_{li} S_{l-1}[x])`,
+    integer arithmetic only (the Jacobian-vector product, no Jacobian is formed).
+    """
+    A, S, qG, q = Fi
+    nd = qG[-1].shape[1]
+    groups = {}
+    for c, v in zip(cols, vals):
+        if v:
+            groups.setdefault((int(meta.lay[c]), int(meta.neu[c])), []).append((int(meta.inp[c]), int(v)))
+    acc = np.zeros((len(pts), nd), dtype=object)
+    for (l, i), items in groups.items():
+        inner = np.zeros(len(pts), dtype=object)
+        for j, v in items:
+            inner = inner + (S[l - 1][pts] if j < 0 else A[l - 1][pts, j]) * v
+        acc = acc + qG[l][pts, :, i] * inner[:, None]
+    return not acc.any()
+
+
+class BatchFactors:
+    """The batch's Jacobian factors, exact integers computed once on demand, and the exact
+    check :math:`J w = 0` of a sparse integer vector w (:func:`jvp_is_zero` on every point)."""
+
+    def __init__(self, net: Network, points, labels):
+        self.net, self.points, self.labels = net, points, labels
+        self.meta = _Columns(net)
+        self._exact = None
+
+    @property
+    def exact(self):
+        if self._exact is None:
+            self._exact = _scaled(factors_int(self.net, self.points, self.labels))
+        return self._exact
+
+    def annihilates(self, cols, vals) -> bool:
+        """True iff the integer vector with entries ``vals`` at ``cols`` (0 elsewhere) is in ker J."""
+        return jvp_is_zero(self.meta, self.exact, cols, vals, np.arange(len(self.points)))
+
+
+class ModSpan:
+    """An incremental row echelon basis mod p of vectors of length n (numpy, small n)."""
+
+    def __init__(self, n: int, p: int):
+        self.n, self.p = n, p
+        self.rows = np.zeros((0, n), dtype=np.int64)
+        self.piv = []
+
+    @property
+    def rank(self):
+        return len(self.piv)
+
+    def reduce(self, v):
+        v = np.asarray(v, dtype=np.int64) % self.p
+        if self.piv:
+            v = (v - _mm(v[self.piv][None, :], self.rows, self.p)[0]) % self.p
+        return v
+
+    def add(self, v) -> bool:
+        """Add v; True when it was independent of the span."""
+        v = self.reduce(v)
+        nz = np.nonzero(v)[0]
+        if not len(nz):
+            return False
+        c = int(nz[0])
+        v = v * pow(int(v[c]), -1, self.p) % self.p
+        if self.piv:   # keep the basis fully reduced at the pivots
+            self.rows = (self.rows - np.outer(self.rows[:, c], v)) % self.p
+        self.rows = np.vstack([self.rows, v[None, :]])
+        self.piv.append(c)
+        return True
+
+
+def _null_mod(M, p):
+    """Null vectors mod p of M (rows x b), as a (b x k) int64 matrix, and the independent rows."""
+    b = M.shape[1]
+    e = _modp.Eliminator(b, b, p)
+    if M.shape[0]:
+        with blas_threads():
+            e.add_rows(np.ascontiguousarray(M.astype(np.uint64) % np.uint64(p)))
+    piv = list(e.pivots)
+    pset = set(piv)
+    free = [t for t in range(b) if t not in pset]
+    N = np.zeros((b, len(free)), dtype=np.int64)
+    if free and piv:
+        B = e.basis_matrix().astype(np.int64)
+        for a, pc in enumerate(piv):   # basis row a has pivot pc (fully reduced)
+            N[pc, :] = (-B[a, free]) % p
+    for t, f in enumerate(free):
+        N[f, t] = 1
+    return N, list(e.independent_rows)
+
+
+def _exact_null(meta, Fi, cols, pts, sel, all_pts):
+    """An integer basis of the null space of the block's rows ``sel``, each vector checked exactly
+    at *every* point of the batch (:func:`jvp_is_zero` on ``all_pts``, so soundness does not rest on
+    the row support); None when a check fails (the prime hid a row dependency)."""
+    import flint
+    if not len(sel):
+        X = np.eye(len(cols), dtype=object)
+    else:
+        Xf, k = flint.fmpz_mat(_block_rows_int(meta, Fi, cols, pts, sel).tolist()).nullspace()
+        X = np.array([[int(Xf[i, j]) for j in range(k)] for i in range(Xf.nrows())], dtype=object)
+        X = X.reshape(len(cols), k)
+    for t in range(X.shape[1]):
+        if not jvp_is_zero(meta, Fi, cols, X[:, t], all_pts):
+            return None
+    return X
+
+
+def _candidate_blocks(net, meta, sup):
+    """Blocks in the order of the module docstring: singles, bias-extended singles, rare pairs."""
+    arch, d = net.architecture, net.depth
+    nonzero_in, _ = sup
+    hidden = [(l, i) for l in range(1, d) for i in range(arch[l])]
+    single = {n: meta.incoming(*n) + meta.outgoing(*n) for n in hidden}
+    for n in hidden:
+        yield single[n]
+    for j in range(arch[0]):   # an input coordinate that is rarely nonzero: its outgoing weights
+        yield meta.outgoing(0, j)
+    for n in hidden:
+        yield single[n] + meta.biases(n[0] + 1)
+    groups = {}
+    for n in hidden:   # neurons with the same activation pattern on the batch: gl(s) directions
+        groups.setdefault((n[0], nonzero_in[n[0]][:, n[1]].tobytes()), []).append(n)
+    for g in groups.values():
+        if len(g) > 1 and nonzero_in[g[0][0]][:, g[0][1]].any():
+            yield sorted(set(c for n in g for c in single[n]))
+    units = [(0, j) for j in range(arch[0])] + hidden
+    for j in range(arch[0]):
+        single[(0, j)] = meta.outgoing(0, j)
+    count = {n: int(nonzero_in[n[0]][:, n[1]].sum()) for n in units}
+    rare = [n for n in units if 0 < count[n] <= RARE_POINTS]
+    pairs = sorted(itertools.combinations(rare, 2), key=lambda ab: count[ab[0]] + count[ab[1]])
+    for a, b in pairs[:MAX_PAIRS]:
+        if abs(a[0] - b[0]) <= 1:
+            yield sorted(set(single[a] + single[b]))
+    busy = [n for n in hidden if count[n] > RARE_POINTS]
+    mixed = [(a, b) for a in rare if a[0] > 0 for b in busy if b[0] == a[0]]
+    for a, b in mixed[:MAX_PAIRS]:   # a rare neuron beside any neuron of its layer
+        yield sorted(set(single[a] + single[b]))
+
+
+def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,
+                         zero_cols=(), need: int | None = None, progress=None, factors=None):
+    """Exact local kernel vectors that enlarge ``span`` (restrictions to ``free`` mod p).
+
+    ``span`` holds the restrictions of the kernel vectors known so far and is
+    extended in place; stops once it has ``need`` vectors (default: ``len(free)``).
+    Returns a list of ``(cols, ints)`` sparse integer vectors, each proven in
+    :math:`\\ker J` by the lemma of the module docstring.
+    """
+    need = len(free) if need is None else need
+    if span.rank >= need or p >= 1 << 26:   # the basis is fully reduced on the double path only
+        return []
+    fac = factors if factors is not None else BatchFactors(net, points, labels)
+    meta = fac.meta
+    sup = support(net, points, labels)
+    Fm = factors_mod(net, points, labels, p)
+    pos = {c: t for t, c in enumerate(free)}
+    Z = set(int(c) for c in zero_cols)
+    found, seen = [], set()
+    all_pts = np.arange(len(points))
+    for block in _candidate_blocks(net, meta, sup):
+        cols = [c for c in block if c not in Z]
+        key = tuple(cols)
+        if not cols or key in seen:
+            continue
+        seen.add(key)
+        pts = block_rows(meta, sup, cols)
+        N, sel = _null_mod(_block_matrix_mod(meta, Fm, cols, pts), p)
+        if not N.shape[1] or not _adds(span, N, cols, pos):
+            continue
+        Fi = fac.exact
+        X = _exact_null(meta, Fi, cols, pts, sel, all_pts)
+        if X is None:   # rare: solve on every row of the block
+            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), all_pts)
+        for t in range(X.shape[1]):
+            u = X[:, t]
+            g = 0
+            for v in u:
+                g = math.gcd(g, int(v))
+            if g == 0:
+                continue
+            ints = [int(v) // g for v in u]
+            if span.add(_restrict(cols, ints, pos, span.n, p)):
+                found.append((list(cols), ints))
+        if progress:
+            progress(f"kernel (local blocks): {span.rank} of {need} directions known")
+        if span.rank >= need:
+            break
+    return found
+
+
+def _restrict(cols, vals, pos, n, p):
+    v = np.zeros(n, dtype=np.int64)
+    for c, x in zip(cols, vals):
+        t = pos.get(c)
+        if t is not None:
+            v[t] = int(x) % p
+    return v
+
+
+def _adds(span: ModSpan, N, cols, pos) -> bool:
+    """Does some null vector mod p of the block enlarge the span (restricted to the free columns)?"""
+    p = span.p
+    for t in range(N.shape[1]):
+        v = _restrict(cols, N[:, t], pos, span.n, p)
+        if np.any(span.reduce(v)):
+            return True
+    return False
