@@ -207,8 +207,12 @@ def test_row_norm_bound_dominates_the_exact_rows(seed):
             assert all((s * q * v).denominator == 1 for v in row)     # c_x J_x is an integer row
 
 
-def test_multimodular_settlement_reconstructs_and_matches_flint():
-    """A deficit that needs reconstructed kernel directions: rank = FLINT's, J v = 0 exactly."""
+def test_multimodular_settlement_reconstructs_and_matches_flint(monkeypatch):
+    """A deficit that needs reconstructed kernel directions (local blocks off, so that CRT and
+    p-adic lifting do the work): rank = FLINT's, J v = 0 exactly."""
+    orig = kr.settle_multimodular
+    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, local_blocks=False,
+                                                                                  crt_primes=16)))
     seen = 0
     for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([2, 2, 2, 2, 1], 3), ([2, 5, 5, 1], 4),
                        ([3, 4, 4, 4, 1], 5)]:
@@ -229,7 +233,8 @@ def test_padic_lifting_alone_settles_the_deficit(monkeypatch):
     """max_primes = 0: every reconstructed direction comes from p-adic lifting; rank = FLINT's."""
     import exactsym.rank.fdim as fd
     orig = kr.settle_multimodular
-    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, max_primes=0)))
+    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, max_primes=0,
+                                                                                  local_blocks=False)))
     monkeypatch.setattr(fd, "EXACT_LIMIT", 0)      # no FLINT fallback
     seen = 0
     for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([2, 5, 5, 1], 4), ([3, 4, 4, 4, 1], 5)]:

@@ -188,12 +188,20 @@ def _pivot_block(el, cols):
     return (p - blk) % p, piv[order]
 
 
+#: CRT rounds (one full elimination each) are tried only while a round is cheap: rows x D x r
+#: below this; otherwise the open directions go straight to p-adic lifting.
+CRT_WORK_LIMIT = 2e10
+
+
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
-                        progress=None, max_primes: int = 16, crt_primes: int = 4):
+                        progress=None, max_primes: int = 16, crt_primes: int | None = None,
+                        local_blocks: bool = True):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
     re-runs it mod another prime; ``primes``: an iterator of fresh primes.
+    ``local_blocks``: look for local block kernels first (:mod:`.blocks`); ``crt_primes``: CRT
+    rounds before p-adic lifting (default: 3 when a round is cheap, see ``CRT_WORK_LIMIT``, else 0).
     Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
     the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
     that eliminator), or ``"unsettled"`` (``info`` says why).
@@ -207,7 +215,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     info = {"zero_columns": len(Z), "known": k0, "local": 0, "reconstructed": len(C1), "primes": [p], "bits": 0}
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
-    if C1 and span is not None:
+    if C1 and span is not None and local_blocks:
         from .blocks import local_kernel_vectors
         found = local_kernel_vectors(net, points, labels, p, free, span, zero_cols=Z, progress=progress,
                                      factors=fac)
@@ -225,6 +233,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         return fac.annihilates([c] + [int(v) for v in order], [L] + [int(v * L) for v in col])
 
     cols = _Columns(X, p, row_norm_bits(net, points), check=lambda j, col: check(C1[j], col))
+    if crt_primes is None:
+        crt_primes = 3 if len(points) * net.n_out * D * r < CRT_WORK_LIMIT else 0
     for _ in range(min(max_primes, crt_primes)):
         if time_limit is not None and time.monotonic() - t0 > time_limit:
             return "unsettled", dict(info, why="time limit during kernel reconstruction")
@@ -248,8 +258,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     rest = [j for j in range(len(C1)) if j not in cols.done]
     deadline = None if time_limit is None else t0 + time_limit
     got = lift_directions(net, points, labels, el, [C1[j] for j in rest], cols.need, primes,
-                          reconstruct, _vector_bits, deadline=deadline, progress=progress,
-                          check=lambda t, col: check(C1[rest[t]], col))
+                          reconstruct, lambda t, col: check(C1[rest[t]], col), deadline=deadline,
+                          progress=progress)
     for t, j in enumerate(rest):
         if t in got:
             cols.done[j] = got[t]

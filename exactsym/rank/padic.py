@@ -115,15 +115,15 @@ def _garner_mod_p(res, qs, p):
     return (val - gt * (Q % p)) % p
 
 
-def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vector_bits, deadline=None,
-                    progress=None, max_bits: int = 8192, check=None):
+def lift_directions(net, points, labels, el, C, need, primes, reconstruct, check, deadline=None,
+                    progress=None, max_bits: int = 8192):
     """Pivot coordinates (sorted pivots) of n_c for the columns C, proven: ``{index in C: Fractions}``.
 
-    ``reconstruct`` / ``vector_bits``: the rational reconstruction and the bit size of
-    :mod:`.kernel` (passed in, so that this module does not import it back). ``check(t, col)``:
-    an exact test of :math:`J n_{C[t]} = 0` for candidate pivot coordinates; when given, a
-    candidate that repeats at two successive precisions is accepted on that test alone
-    (no fresh primes, no bound), otherwise by the bound.
+    ``need``: the bits of :func:`.kernel.row_norm_bits` (they size the residual's primes);
+    ``reconstruct``: the rational reconstruction of :mod:`.kernel` (passed in, so that this
+    module does not import it back); ``check(t, col)``: the exact test of :math:`J n_{C[t]} = 0`
+    for candidate pivot coordinates (a Jacobian-vector product over the integers). A candidate
+    is tried once it repeats at two successive precisions, and accepted on that test alone.
     """
     p, r = el.p, el.rank
     rows = list(el.independent_rows)
@@ -167,13 +167,7 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, vecto
         res[p][:, active] = _garner_mod_p([res[q][:, active] for q in qs], qs, p)
         pk *= p
         step += 1
-        if check is not None:
-            newly = _try_accept_checked(x, pk, active, reconstruct, prev, check) if step % 2 == 0 else {}
-        elif step % 3 == 0 or pk.bit_length() > 2 * need:
-            newly = _try_accept(net, points, labels, C, P, x, pk, active, need, primes, reconstruct,
-                                vector_bits)
-        else:
-            newly = {}
+        newly = _try_accept_checked(x, pk, active, reconstruct, prev, check) if step % 2 == 0 else {}
         done.update(newly)
         active = [j for j in active if j not in newly]
         if step % 3 == 0 or newly:
@@ -213,37 +207,3 @@ def _row_scale(net, points, rows):
             s = s * v.denominator // math.gcd(s, v.denominator)
         out.append(s * qprod)
     return out
-
-
-def _try_accept(net, points, labels, C, P, x, pk, active, need, primes, reconstruct, vector_bits):
-    """Reconstruct the active columns mod p^k and prove the candidates by the bound (module docstring)."""
-    cand = {}
-    for j in active:
-        col = np.array([int(v) % pk for v in x[:, j]], dtype=object).reshape(-1, 1)
-        V = reconstruct(col, pk)
-        if V is not None:
-            cand[j] = -V[:, 0]
-    if not cand:
-        return {}
-    D = net.D
-    W = {}
-    for j, col in cand.items():
-        L = common_denominator(col)
-        w = [0] * D
-        w[C[j]] = L
-        for i, pc in enumerate(P):
-            w[pc] = int(col[i] * L)
-        W[j] = w
-    bits = need + max(vector_bits(np.array([[v] for v in cand[j]], dtype=object)) + 1 for j in cand) + 2
-    N, alive = 1, set(cand)
-    while N.bit_length() <= bits and alive:
-        q = next(primes)
-        keys = sorted(alive)
-        Wq = np.array([[v % q for v in W[j]] for j in keys], dtype=np.int64).T
-        Wc = _centred(Wq, q)
-        for s in range(0, len(points), CHUNK):
-            J = _jacobian_rows(net, points[s:s + CHUNK], np.asarray(labels)[s:s + CHUNK], q)
-            bad = np.any(_matmul_mod(_centred(J, q), Wc, q) != 0, axis=0)
-            alive -= {keys[t] for t in np.nonzero(bad)[0]}
-        N *= q
-    return {j: cand[j] for j in alive}
