@@ -36,6 +36,12 @@ than N in absolute value when :math:`N > c_x \|J_{x,k}\|_1 \|w\|_\infty`
 (bounded by :func:`row_norm_bits`), hence it is 0: :math:`J w = 0` exactly.
 The k0 known vectors and the k_u vectors :math:`n_c` restrict to F as an
 invertible matrix mod p, so they are independent over Q: rank J = r.
+
+Before reconstructing, the known vectors are enlarged by *local block*
+vectors (:mod:`.blocks`; ``proofs/local-kernels.md``), each proven by an exact
+Jacobian-vector product at every point; that check (Lemma LK2) also accepts
+a reconstructed :math:`n_c` as soon as its reconstruction repeats for two
+moduli, without waiting for the modulus to pass the bound.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ p) and integer rows :math:`\tilde J = \operatorname{diag}(c_x) J` (``c_x`` as in
 :math:`\rho_i` is kept as residues modulo word primes :math:`q_j` whose
 product exceeds twice that bound, and :math:`\rho_i \bmod p` is recovered by
 Garner's mixed-radix CRT (symmetric range). Rational reconstruction of x mod
-:math:`p^s` gives a candidate; it is *accepted only after* the bound
-verification of :mod:`.kernel` (:math:`J_Z w \equiv 0` modulo fresh primes whose
-product exceeds :math:`2^{b} \|w\|_\infty`), so the lifting itself needs no proof.
+:math:`p^s` gives a candidate; it is *accepted only after* the exact
+Jacobian-vector product :math:`J_Z w = 0` at every point (``proofs/local-kernels.md``,
+Lemma LK2), so the lifting itself needs no proof.
 """
 
 from __future__ import annotations
