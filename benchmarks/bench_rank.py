@@ -19,8 +19,8 @@ Deficits (issue 11), each against its float peer in the same run:
 (e) the same with full float32 weights (as trained models have);
 (f) a torch ``jacobian`` + ``matrix_rank`` script on (e) (skipped when torch
     is absent);
-(g) (64,32,32,10) Kaiming on 1797 points (the size of a digits model):
-    settles exactly?
+(g) trained models (torch, float32 weights at full precision, scikit-learn's
+    iris and digits as the batch): the exact CLI against the float peers.
 Peak memory of each process is ``/usr/bin/time``'s max RSS.
 """
 
@@ -243,18 +243,64 @@ def torch_script(fn, fp):
         import torch  # noqa: F401
     except ImportError:
         return None
+    if fn.endswith(".pt"):   # the script reads the exact JSON form (same float32 values)
+        from exactsym.network.io import load_network, save_network
+        js = fn[:-3] + ".net.json"
+        save_network(load_network(fn), js)
+        fn = js
     p = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT, fn, fp], capture_output=True, text=True, check=True)
     return json.loads(p.stdout)
 
 
+def trained_files(name, out=None):
+    """A model trained here with torch on a scikit-learn dataset, float32 weights at full precision,
+    saved as a ``.pt`` state_dict, and its training inputs as the batch: ``"iris"`` (4,16,16,3) on 150
+    points, ``"digits"`` (64,32,32,10) on 1,797 points (integer pixels 0..16). None without torch/sklearn."""
+    import tempfile
+    try:
+        import torch
+        from sklearn.datasets import load_digits, load_iris
+    except ImportError:
+        return None
+    from exactsym.network.io import load_network, load_points
+    data, arch, epochs = {"iris": (load_iris, [4, 16, 16, 3], 500),
+                          "digits": (load_digits, [64, 32, 32, 10], 300)}[name]
+    d = data()
+    torch.manual_seed(0)
+    mods = []
+    for a, b in zip(arch[:-1], arch[1:]):
+        mods += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*mods[:-1])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    X, y = torch.tensor(d.data, dtype=torch.float32), torch.tensor(d.target)
+    for _ in range(epochs):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        opt.step()
+    out = out or tempfile.mkdtemp(prefix="bench_fdim_")
+    fn, fp = os.path.join(out, f"{name}.pt"), os.path.join(out, f"{name}.pts.json")
+    torch.save(model.state_dict(), fn)
+    with open(fp, "w") as f:
+        json.dump({"format": "exactsym-points/1", "points": [[repr(float(v)) for v in x] for x in d.data]}, f)
+    return load_network(fn), load_points(fp), fn, fp
+
+
 DEFICIT_CASES = {"d-1/256-seed2": dict(seed=2, kind="q"), "e-float32-seed2": dict(seed=2, kind="f32"),
-                 "d-1/256-seed0": dict(seed=0, kind="q")}
+                 "d-1/256-seed0": dict(seed=0, kind="q"), "trained-iris": dict(trained="iris"),
+                 "trained-digits": dict(trained="digits")}
+
+
+def case_files(kw):
+    return trained_files(kw["trained"]) if "trained" in kw else deficit_files(**kw)
 
 
 @pytest.mark.benchmark(group="d-deficit")
 @pytest.mark.parametrize("case", sorted(DEFICIT_CASES))
 def test_d_deficit_exact_cli_vs_float(benchmark, case):
-    net, pts, fn, fp = deficit_files(**DEFICIT_CASES[case])
+    files = case_files(DEFICIT_CASES[case])
+    if files is None:
+        pytest.skip("the trained cases need torch and scikit-learn")
+    net, pts, fn, fp = files
     res = {}
 
     def run():
@@ -299,8 +345,12 @@ def main_deficit(cases=None):
     for name, kw in DEFICIT_CASES.items():
         if cases and name not in cases:
             continue
-        net, pts, fn, fp = deficit_files(**kw)
-        e = exact_cli(fn, fp, timeout=300)
+        files = case_files(kw)
+        if files is None:
+            print(f"{name}: skipped (needs torch and scikit-learn)")
+            continue
+        net, pts, fn, fp = files
+        e = exact_cli(fn, fp, timeout=600)
         f = float_in_process(net, pts)
         tt = torch_script(fn, fp)
         ratio = "n/a (timeout)" if e["seconds"] is None else f"{e['seconds'] / f['seconds']:.2f}"

@@ -58,6 +58,16 @@ def test_factors_mod_are_the_residues_of_the_jacobian():
     assert M.tolist() == want
 
 
+def test_jacobian_rows_mod_are_the_residues_of_the_chosen_rows():
+    net = random_network([3, 4, 4, 2], seed=4)
+    pts, lab = sample_points(net, 8, seed=4)
+    p = 1048573
+    rows = [15, 0, 7, 3, 3]
+    J = _fraction_rows(net, pts)
+    want = [[v.numerator * pow(v.denominator, -1, p) % p for v in J[r]] for r in rows]
+    assert bl.jacobian_rows_mod(net, pts, lab, p, rows).tolist() == want
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_block_rows_contain_every_nonzero_entry(seed):
     """The lemma's R: a column is 0 exactly at every point outside its block rows."""

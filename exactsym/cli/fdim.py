@@ -144,7 +144,8 @@ def _batch_answer(args, net, box, seed, prog):
         for i, x in enumerate(points):
             if not all(box[0] < Fraction(v) < box[1] for v in x):
                 raise InputError(args.points, f"point {i} is not strictly inside the box")
-    res = functional_dimension(net, points=points, seed=seed, progress=prog, box=box)
+    res = functional_dimension(net, points=points, seed=seed, progress=prog, box=box,
+                               certificate=bool(getattr(args, "cert", None)))
     if res.n_points == 0:
         raise InputError(args.points, "no smooth point: every point lies on a bent hyperplane")
     if res.rejected and not getattr(args, "quiet", False):

@@ -34,11 +34,29 @@ cdef es_dgemm_t _dgemm = NULL
 BLAS = None
 
 
+def _cython_blas():
+    """scipy's ``linalg.cython_blas`` extension, loaded from its file without running
+    ``scipy/linalg/__init__.py`` (which imports all of scipy.linalg: about 0.5 s of every
+    command's start-up); the plain import is the fallback."""
+    import importlib.util
+    import os
+    try:
+        spec = importlib.util.find_spec("scipy")
+        d = os.path.join(os.path.dirname(spec.origin), "linalg")
+        so = sorted(f for f in os.listdir(d) if f.startswith("cython_blas.") and f.endswith((".so", ".pyd")))
+        s = importlib.util.spec_from_file_location("scipy.linalg.cython_blas", os.path.join(d, so[0]))
+        mod = importlib.util.module_from_spec(s)
+        s.loader.exec_module(mod)
+        return mod
+    except Exception:
+        from scipy.linalg import cython_blas
+        return cython_blas
+
+
 def _load_blas():
     global _dgemm, BLAS
     try:
-        from scipy.linalg import cython_blas
-        cap = cython_blas.__pyx_capi__["dgemm"]
+        cap = _cython_blas().__pyx_capi__["dgemm"]
     except Exception:
         return
     cdef const char *name = PyCapsule_GetName(cap)

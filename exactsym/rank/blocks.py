@@ -48,7 +48,7 @@ from ..network.model import Network
 from . import _modp
 from .modular import blas_threads, residues
 
-__all__ = ["support", "factors_mod", "factors_int", "block_rows", "jvp_is_zero", "BatchFactors",
+__all__ = ["support", "factors_mod", "factors_int", "jacobian_rows_mod", "block_rows", "jvp_is_zero", "BatchFactors",
            "local_kernel_vectors", "ModSpan"]
 
 #: A neuron active at no more than this many points is "rare": pairs of rare neurons are tried.
@@ -153,6 +153,27 @@ def factors_mod(net: Network, points, labels, p: int):
         Gl = _mm(G[l + 1].reshape(m * nd, arch[l + 1]), Ws[l], p).reshape(m, nd, arch[l])
         G[l] = np.where(masks[l - 1][:, None, :], Gl, 0)
     return A, G, p
+
+
+def jacobian_rows_mod(net: Network, points, labels, p: int, rows) -> np.ndarray:
+    """Rows ``rows`` (global indices x * n_d + k) of :math:`J \bmod p`, int64, from :func:`factors_mod`
+    on the points those rows need (no full Jacobian is formed)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    nd, arch = net.n_out, net.architecture
+    need = np.unique(rows // nd)
+    sub = [points[i] for i in need]
+    A, G, _ = factors_mod(net, sub, np.asarray(labels)[need], p)
+    at = {int(x): t for t, x in enumerate(need)}
+    xs = np.array([at[int(x)] for x in rows // nd], dtype=np.int64)
+    ks = rows % nd
+    out = np.empty((len(rows), net.D), dtype=np.int64)
+    for l in range(1, net.depth + 1):
+        g = G[l][xs, ks, :]                         # r x n_l
+        off = net.offset(l)
+        nW = arch[l] * arch[l - 1]
+        out[:, off:off + nW] = ((g[:, :, None] * A[l - 1][xs][:, None, :]) % p).reshape(len(rows), nW)
+        out[:, off + nW:off + nW + arch[l]] = g
+    return out
 
 
 def _mm(X, Y, p):
@@ -364,7 +385,11 @@ def _candidate_blocks(net, meta, sup):
         yield single[n]
     for j in range(arch[0]):   # an input coordinate that is rarely nonzero: its outgoing weights
         yield meta.outgoing(0, j)
-    for n in hidden:
+    for k in range(arch[d]):   # an output's incoming row: dependent last-layer activations
+        yield meta.incoming(d, k)
+    m = nonzero_in[0].shape[0]
+    always = [n for n in hidden if nonzero_in[n[0]][:, n[1]].all()]
+    for n in always:   # a bias change passes on linearly
         yield single[n] + meta.biases(n[0] + 1)
     groups = {}
     for n in hidden:   # neurons with the same activation pattern on the batch: gl(s) directions
@@ -385,6 +410,9 @@ def _candidate_blocks(net, meta, sup):
     mixed = [(a, b) for a in rare if a[0] > 0 for b in busy if b[0] == a[0]]
     for a, b in mixed[:MAX_PAIRS]:   # a rare neuron beside any neuron of its layer
         yield sorted(set(single[a] + single[b]))
+    for n in hidden:
+        if 0 < count[n] < m:
+            yield single[n] + meta.biases(n[0] + 1)
 
 
 def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,

@@ -26,35 +26,12 @@ import time
 
 import numpy as np
 
-from ..network.numbers import common_denominator
 from . import _modp
-from .modular import blas_threads, residues
+from .blocks import jacobian_rows_mod
+from .modular import blas_threads
 
 __all__ = ["lift_directions"]
 
-CHUNK = 512
-
-
-def _jacobian_rows(net, points, labels, q, rows=None):
-    """J mod q (uint64) of all rows, or of the given global rows (in that order); chunked by points."""
-    nd, D = net.n_out, net.D
-    theta = residues(net.flat(), q)
-    n = len(points)
-    want = np.arange(n * nd) if rows is None else np.asarray(rows, dtype=np.int64)
-    pt = want // nd
-    out = np.empty((len(want), D), dtype=np.uint64)
-    lab_all = np.asarray(labels)
-    for s in range(0, n, CHUNK):
-        sel = np.nonzero((pt >= s) & (pt < s + CHUNK))[0]
-        if not len(sel):
-            continue
-        hi = min(n, s + CHUNK)
-        X = np.array([residues(points[i], q) for i in range(s, hi)], dtype=np.uint64).reshape(hi - s, net.n0)
-        lab = np.ascontiguousarray(lab_all[s:hi], dtype=np.int8).reshape(hi - s, net.H)
-        J = np.empty(((hi - s) * nd, D), dtype=np.uint64)
-        _modp.jacobian_modp(net.architecture, theta, q, X, lab, J)
-        out[sel] = J[want[sel] - s * nd]
-    return out
 
 
 def _centred(a, q):
@@ -135,7 +112,7 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, check
     scale = _row_scale(net, points, rows)
     Aq, res, Cinv = {}, {}, None
     for q in [p] + qs:   # keep only what the lifting needs: O((t + 1) r^2) doubles
-        JI = _jacobian_rows(net, points, labels, q, rows)
+        JI = jacobian_rows_mod(net, points, labels, q, rows)
         cq = np.array([c % q for c in scale], dtype=np.int64)[:, None]   # residues < 2^21: products < 2^42
         A = JI[:, P].astype(np.int64) * cq % q
         res[q] = JI[:, C].astype(np.int64) * cq % q
