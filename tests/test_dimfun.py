@@ -212,7 +212,7 @@ def test_multimodular_settlement_reconstructs_and_matches_flint(monkeypatch):
     p-adic lifting do the work): rank = FLINT's, J v = 0 exactly."""
     orig = kr.settle_multimodular
     monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, local_blocks=False,
-                                                                                  crt_primes=16)))
+                                                                                  crt_primes=16, small_minor=0)))
     seen = 0
     for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([2, 2, 2, 2, 1], 3), ([2, 5, 5, 1], 4),
                        ([3, 4, 4, 4, 1], 5)]:
@@ -234,7 +234,7 @@ def test_padic_lifting_alone_settles_the_deficit(monkeypatch):
     import exactsym.rank.fdim as fd
     orig = kr.settle_multimodular
     monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, max_primes=0,
-                                                                                  local_blocks=False)))
+                                                                                  local_blocks=False, small_minor=0)))
     monkeypatch.setattr(fd, "EXACT_LIMIT", 0)      # no FLINT fallback
     seen = 0
     for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([2, 5, 5, 1], 4), ([3, 4, 4, 4, 1], 5)]:

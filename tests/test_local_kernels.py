@@ -189,3 +189,21 @@ def test_without_local_blocks_the_same_rank(monkeypatch):
     without = functional_dimension(net, seed=0)
     assert with_blocks.exact and without.exact and with_blocks.rank == without.rank
     assert without.kernel_info["local"] == 0
+
+
+def test_small_minor_flint_solve_matches_flint_rank(monkeypatch):
+    """With local blocks off, a small minor's open directions come from FLINT's solve (``solved``)."""
+    orig = kr.settle_multimodular
+    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, local_blocks=False)))
+    seen = 0
+    for arch, seed in [([2, 4, 3, 1], 1), ([3, 5, 5, 2], 2), ([3, 4, 4, 4, 1], 5)]:
+        net = random_network(arch, seed=seed)
+        res = functional_dimension(net, seed=0)
+        M = flint.fmpz_mat(exact_jacobian(net, res.points))
+        assert res.exact and res.rank == M.rank()
+        if res.kernel_info and res.kernel_info.get("solved"):
+            seen += 1
+            V = flint.fmpz_mat(net.D, len(res.kernel), [res.kernel[j][i] for i in range(net.D)
+                                                         for j in range(len(res.kernel))])
+            assert (M * V).is_zero() and V.rank() == net.D - res.rank
+    assert seen >= 1

@@ -341,11 +341,31 @@ def _split_kernel(net, res, K, S) -> None:
     res.kernel = K
     res.kernel_extra = extra
     if S and nf and nf * D <= 200_000:
-        import flint
-        base = [[flint.fmpq(q.numerator, q.denominator) for q in v] for v in S]
-        r0 = flint.fmpq_mat(base).rank()
-        res.kernel_in_scaling_span = [flint.fmpq_mat(base + [[flint.fmpq(c) for c in v]]).rank() == r0
-                                      for v in K]
+        res.kernel_in_scaling_span = _in_span(Sint, K, res.scaling_rank, 1048583)
+
+
+def _in_span(Sint, K, rank_S, p):
+    """For each v in K: is v a rational combination of the integer rows Sint (of rank ``rank_S``)?
+
+    Mod p first: when Sint has rank ``rank_S`` mod p and v does not reduce to 0, v is outside
+    the span over Q too (a nonzero (rank_S + 1)-minor mod p is nonzero over Z). Otherwise exactly.
+    """
+    import flint
+
+    from .blocks import ModSpan
+    sp = ModSpan(len(Sint[0]), p)
+    for v in Sint:
+        sp.add([c % p for c in v])
+    out, base, r0 = [], None, None
+    for v in K:
+        if sp.rank == rank_S and np.any(sp.reduce([c % p for c in v])):
+            out.append(False)
+            continue
+        if base is None:
+            base = [[flint.fmpq(c) for c in v] for v in Sint]
+            r0 = flint.fmpq_mat(base).rank()
+        out.append(flint.fmpq_mat(base + [[flint.fmpq(c) for c in v]]).rank() == r0)
+    return out
 
 
 #: Largest (D - r) x D for which the kernel basis of a multimodular settlement is

@@ -197,17 +197,21 @@ def _pivot_block(el, cols):
 #: CRT rounds (one full elimination each) are tried only while a round is cheap: rows x D x r
 #: below this; otherwise the open directions go straight to p-adic lifting.
 CRT_WORK_LIMIT = 2e10
+#: Up to this rank the open directions are solved by FLINT on the pivot minor (fast in C for
+#: small minors, where the p-adic loop would be all Python overhead).
+SMALL_MINOR = 400
 
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
                         progress=None, max_primes: int = 16, crt_primes: int | None = None,
-                        local_blocks: bool = True):
+                        local_blocks: bool = True, small_minor: int | None = None):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
     re-runs it mod another prime; ``primes``: an iterator of fresh primes.
     ``local_blocks``: look for local block kernels first (:mod:`.blocks`); ``crt_primes``: CRT
-    rounds before p-adic lifting (default: 3 when a round is cheap, see ``CRT_WORK_LIMIT``, else 0).
+    rounds before p-adic lifting (default: 3 when a round is cheap, see ``CRT_WORK_LIMIT``, else 0);
+    ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``).
     Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
     the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
     that eliminator), or ``"unsettled"`` (``info`` says why).
@@ -239,6 +243,12 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         return fac.annihilates([c] + [int(v) for v in order], [L] + [int(v * L) for v in col])
 
     cols = _Columns(X, p, row_norm_bits(net, points), check=lambda j, col: check(C1[j], col))
+    if r <= (SMALL_MINOR if small_minor is None else small_minor):
+        got = _solve_small(fac, el, C1, order, check)
+        if got is not None:
+            info["solved"] = len(C1)
+            info["vectors"] = (C1, order, got)
+            return "exact", info
     if crt_primes is None:
         crt_primes = 3 if len(points) * net.n_out * D * r < CRT_WORK_LIMIT else 0
     for _ in range(min(max_primes, crt_primes)):
@@ -276,6 +286,31 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         return "exact", info
     return "unsettled", dict(info, why=f"kernel not reconstructed ({cols.n_done} of {len(C1)} directions, "
                                        f"{len(info['primes'])} primes and p-adic lifting)")
+
+
+def _solve_small(fac, el, C1, order, check):
+    r"""For a small pivot minor: FLINT's exact solve :math:`J[I,P]\, x = J[I,c]` on the integer rows
+    of Lemma LK1, for the open columns only; each :math:`n_c` is still accepted by ``check``.
+    Returns the pivot coordinates (rows in ``order``, one column per c in ``C1``) or None."""
+    import flint
+
+    from .blocks import _block_rows_int
+    rows = list(el.independent_rows)
+    P = [int(c) for c in order]
+    M = _block_rows_int(fac.meta, fac.exact, P + list(C1), np.arange(len(fac.points)), rows)
+    A = flint.fmpz_mat(M[:, :len(P)].tolist())
+    B = flint.fmpz_mat(M[:, len(P):].tolist())
+    try:
+        X = A.solve(B)
+    except ZeroDivisionError:
+        return None
+    out = np.empty((len(P), len(C1)), dtype=object)
+    for j, c in enumerate(C1):
+        col = np.array([-Fraction(int(X[i, j].p), int(X[i, j].q)) for i in range(len(P))], dtype=object)
+        if not check(c, col):
+            return None
+        out[:, j] = col
+    return out
 
 
 class _Columns:
