@@ -55,6 +55,8 @@ __all__ = ["support", "factors_mod", "factors_int", "jacobian_rows_mod", "block_
 RARE_POINTS = 400
 #: At most this many pair blocks are screened.
 MAX_PAIRS = 4000
+#: Blocks with more columns are skipped (an exact null space of that size is no longer cheap).
+MAX_BLOCK_COLUMNS = 600
 
 
 def support(net: Network, points, labels):
@@ -394,9 +396,10 @@ def _candidate_blocks(net, meta, sup):
     groups = {}
     for n in hidden:   # neurons with the same activation pattern on the batch: gl(s) directions
         groups.setdefault((n[0], nonzero_in[n[0]][:, n[1]].tobytes()), []).append(n)
-    for g in groups.values():
+    for g in groups.values():   # E_ab moves only neurons a and b: pairs generate gl(s)
         if len(g) > 1 and nonzero_in[g[0][0]][:, g[0][1]].any():
-            yield sorted(set(c for n in g for c in single[n]))
+            for a, b in itertools.combinations(g, 2):
+                yield sorted(set(single[a] + single[b]))
     units = [(0, j) for j in range(arch[0])] + hidden
     for j in range(arch[0]):
         single[(0, j)] = meta.outgoing(0, j)
@@ -438,7 +441,7 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     for block in _candidate_blocks(net, meta, sup):
         cols = [c for c in block if c not in Z]
         key = tuple(cols)
-        if not cols or key in seen:
+        if not cols or key in seen or len(cols) > MAX_BLOCK_COLUMNS:
             continue
         seen.add(key)
         pts = block_rows(meta, sup, cols)
