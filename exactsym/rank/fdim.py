@@ -661,9 +661,7 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
             return el
     if status == "exact":
         res.exact = True
-        res.method = (f"multimodular kernel: {info['zero_columns']} zero columns, {info['known']} known "
-                      f"kernel vectors, {info.get('local', 0)} from local blocks, {info['reconstructed']} "
-                      f"reconstructed over {len(info['primes'])} primes, J v = 0 proven")
+        res.method = _method(info)
         res.kernel_info = info
         _kernel_from_info(net, res, info)
         return el
@@ -675,6 +673,22 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
         if res.exact:
             res.method = "FLINT exact solve on the pivot minor, J v = 0 checked over Z"
     return el
+
+
+def _method(info) -> str:
+    """One line: where the kernel vectors of a settled deficit came from."""
+    k = info["reconstructed"]
+    how = []
+    if info.get("solved"):
+        how.append("FLINT's solve on the pivot minor")
+    if len(info["primes"]) > 1:
+        how.append(f"CRT over {len(info['primes'])} primes")
+    if info.get("padic"):
+        how.append(f"p-adic lifting ({info['padic']})")
+    rec = f"{k} reconstructed ({', '.join(how)})" if k else "none reconstructed"
+    return (f"kernel basis: {info['zero_columns']} zero columns, {info['known']} known kernel vectors "
+            f"(zero columns and scaling generators), {info.get('local', 0)} from local blocks, {rec}; "
+            "each local or reconstructed vector verified J v = 0 in integer arithmetic")
 
 
 def _incoming_rows_nonzero(net: Network) -> bool:
