@@ -364,8 +364,29 @@ def main_deficit(cases=None):
               + ("" if tt is None else f", torch {tt['seconds']:.2f} s (rank {tt['rank']})"))
 
 
+def main_seeds(seeds=range(10)):
+    """The hard case at scale: plain Kaiming (4,30,30,30,1), seeds 0-9, 1/256 and float32 weights
+    (every seed is rank-deficient); exact CLI against numpy in process, ratio per network."""
+    rows = []
+    for kind in ("q", "f32"):
+        for seed in seeds:
+            net, pts, fn, fp = deficit_files(seed=seed, kind=kind)
+            e = exact_cli(fn, fp, timeout=600)
+            f = float_in_process(net, pts)
+            ok = e.get("exact") and e.get("rank") == f["rank"]
+            rows.append((kind, seed, e.get("rank"), e["seconds"], f["seconds"], e["seconds"] / f["seconds"], ok))
+            print(f"{kind} seed {seed}: rank {e.get('rank')} exact {e.get('exact')} {e['seconds']:.2f} s, "
+                  f"float {f['seconds']:.2f} s (rank {f['rank']}), ratio {e['seconds'] / f['seconds']:.2f}", flush=True)
+    for kind in ("q", "f32"):
+        r = sorted(x[5] for x in rows if x[0] == kind)
+        print(f"{kind}: median ratio {r[len(r) // 2]:.2f}, max {r[-1]:.2f}, all exact and equal to float: "
+              f"{all(x[6] for x in rows if x[0] == kind)}")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["deficit"]:
         main_deficit(sys.argv[2:])
+    elif sys.argv[1:2] == ["seeds"]:
+        main_seeds()
     else:
         main()

@@ -207,3 +207,36 @@ def test_small_minor_flint_solve_matches_flint_rank(monkeypatch):
                                                          for j in range(len(res.kernel))])
             assert (M * V).is_zero() and V.rank() == net.D - res.rank
     assert seen >= 1
+
+
+def test_a_wrong_row_support_costs_time_not_a_wrong_vector(monkeypatch):
+    """Block rows cut in half: the solves see too few rows, the exact check at every point rejects
+    what is wrong, and the rank is still FLINT's."""
+    true_rows, true_null = bl.block_rows, bl._exact_null
+    rejected = []
+
+    def null(*a):
+        X = true_null(*a)
+        rejected.append(X is None)
+        return X
+    monkeypatch.setattr(bl, "block_rows", lambda meta, sup, cols: true_rows(meta, sup, cols)[::2])
+    monkeypatch.setattr(bl, "_exact_null", null)
+    net = random_network([4, 8, 8, 8, 1], seed=0)
+    res = functional_dimension(net, seed=0)
+    assert any(rejected)
+    M = flint.fmpz_mat(exact_jacobian(net, res.points))
+    assert res.exact and res.rank == M.rank()
+    for cols, ints in res.kernel_info.get("local_vectors", []):
+        v = [0] * net.D
+        for c, x in zip(cols, ints):
+            v[c] = x
+        assert (M * flint.fmpz_mat([[x] for x in v])).is_zero()
+
+
+def test_local_blocks_stop_at_the_deadline():
+    import time
+    net = random_network([4, 8, 8, 8, 1], seed=0)
+    pts, lab = sample_points(net, 200, seed=0)
+    free = list(range(net.D))
+    sp = bl.ModSpan(len(free), 1048583)
+    assert bl.local_kernel_vectors(net, pts, lab, 1048583, free, sp, deadline=time.monotonic() - 1) == []

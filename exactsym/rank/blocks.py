@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import numpy as np
 
@@ -419,11 +420,13 @@ def _candidate_blocks(net, meta, sup):
 
 
 def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,
-                         zero_cols=(), need: int | None = None, progress=None, factors=None):
+                         zero_cols=(), need: int | None = None, progress=None, factors=None,
+                         deadline: float | None = None):
     """Exact local kernel vectors that enlarge ``span`` (restrictions to ``free`` mod p).
 
     ``span`` holds the restrictions of the kernel vectors known so far and is
-    extended in place; stops once it has ``need`` vectors (default: ``len(free)``).
+    extended in place; stops once it has ``need`` vectors (default: ``len(free)``) or at
+    ``deadline`` (``time.monotonic()``).
     Returns a list of ``(cols, ints)`` sparse integer vectors, each proven in
     :math:`\\ker J` by the lemma of the module docstring.
     """
@@ -441,6 +444,8 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     for block in _candidate_blocks(net, meta, sup):
         cols = [c for c in block if c not in Z]
         key = tuple(cols)
+        if deadline is not None and time.monotonic() > deadline:
+            break
         if not cols or key in seen or len(cols) > MAX_BLOCK_COLUMNS:
             continue
         seen.add(key)
@@ -452,6 +457,8 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
         X = _exact_null(meta, Fi, cols, pts, sel, all_pts)
         if X is None:   # rare: solve on every row of the block
             X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), all_pts)
+        if X is None:   # only if the row support were wrong; the check caught it
+            continue
         for t in range(X.shape[1]):
             u = X[:, t]
             g = 0
