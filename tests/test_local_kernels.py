@@ -240,3 +240,31 @@ def test_local_blocks_stop_at_the_deadline():
     free = list(range(net.D))
     sp = bl.ModSpan(len(free), 1048583)
     assert bl.local_kernel_vectors(net, pts, lab, 1048583, free, sp, deadline=time.monotonic() - 1) == []
+
+
+@pytest.mark.parametrize("seed", [6, 11, 23])
+def test_a_u64_elimination_prime_never_yields_a_non_kernel_vector(monkeypatch, seed):
+    """Referee's reproducer: a caller's prime >= 2^26 (basis not fully reduced) used to seed CRT and let
+    the bound accept vectors outside ker J. Now the basis is redone mod a double-path prime and every
+    direction passes the exact check."""
+    orig = kr.settle_multimodular
+    monkeypatch.setattr(kr, "settle_multimodular", lambda *a, **k: orig(*a, **dict(k, small_minor=0)))
+    net = random_network([2, 3, 1], seed=seed)
+    pts, _ = sample_points(net, 2, seed=seed)
+    res = functional_dimension(net, pts, seed=seed, prime=2 ** 61 - 1, certificate=False)
+    M = flint.fmpz_mat(exact_jacobian(net, res.points))
+    assert res.rank == M.rank()
+    if res.exact and res.kernel:
+        V = flint.fmpz_mat(net.D, len(res.kernel), [res.kernel[j][i] for i in range(net.D)
+                                                     for j in range(len(res.kernel))])
+        assert (M * V).is_zero() and V.rank() == net.D - res.rank
+
+
+def test_the_final_span_count_downgrades_a_short_kernel():
+    """Theorem LK3's hypothesis is recounted from the accepted vectors: one direction short is 'unsettled'."""
+    net = rare_neuron_network()
+    free = list(range(net.D))
+    status, _ = kr._finish(net, {}, free, [], free, 1048583)
+    assert status == "exact"
+    status, info = kr._finish(net, {}, free, [], free[:-1], 1048583)   # the output bias: no generator has it
+    assert status == "unsettled" and "span" in info["why"]

@@ -216,6 +216,8 @@ def factors_int(net: Network, points, labels):
     for l in range(1, d):
         Z = _to_obj(flint.fmpz_mat(A[-1].tolist()) * Wi[l].transpose(), m, arch[l])
         Z = Z + np.outer(S[-1], np.array(bi[l], dtype=object))
+        if m and not np.array_equal(Z > 0, masks[l - 1]) or np.any(Z == 0):
+            raise AssertionError("exact pre-activations disagree with the labels (or a point is not smooth)")
         A.append(np.where(masks[l - 1], Z, 0))
         S.append(S[-1] * q[l])
     nd = arch[d]

@@ -217,6 +217,13 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     that eliminator), or ``"unsettled"`` (``info`` says why).
     """
     t0 = time.monotonic()
+    if el.path != "double":   # the basis below must be fully reduced: redo it mod a double-path prime
+        e = eliminate(next(primes))
+        if e.rank > el.rank:
+            return "higher", e
+        if e.rank < el.rank or sorted(e.pivots) != sorted(el.pivots) or e.path != "double":
+            return "unsettled", {"why": "no double-path prime reproduced the elimination"}
+        el = e
     D, r, p = net.D, el.rank, el.p
     piv = set(el.pivots)
     free = [c for c in range(D) if c not in piv]
@@ -234,7 +241,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         C1 = [free[t] for t in range(len(free)) if t not in covered]
         info["reconstructed"] = len(C1)
     if not C1:
-        return "exact", info
+        return _finish(net, info, free, Z, [], p)
     X, order = _pivot_block(el, C1)
 
     def check(c, col):
@@ -248,7 +255,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         if got is not None:
             info["solved"] = len(C1)
             info["vectors"] = (C1, order, got)
-            return "exact", info
+            return _finish(net, info, free, Z, C1, p)
     if crt_primes is None:
         crt_primes = 3 if len(points) * net.n_out * D * r < CRT_WORK_LIMIT else 0
     for _ in range(min(max_primes, crt_primes)):
@@ -268,7 +275,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         if cols.all_done:
             info["bits"] = cols.N.bit_length()
             info["vectors"] = (C1, order, cols.result())
-            return "exact", info
+            return _finish(net, info, free, Z, C1, p)
     # the directions CRT did not settle: p-adic lifting (one inverse, then cheap steps)
     from .padic import lift_directions
     rest = [j for j in range(len(C1)) if j not in cols.done]
@@ -283,9 +290,39 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     if cols.all_done:
         info["bits"] = cols.N.bit_length()
         info["vectors"] = (C1, order, cols.result())
-        return "exact", info
+        return _finish(net, info, free, Z, C1, p)
     return "unsettled", dict(info, why=f"kernel not reconstructed ({cols.n_done} of {len(C1)} directions, "
                                        f"{len(info['primes'])} primes and p-adic lifting)")
+
+
+def _finish(net, info, free, Z, C1, p):
+    """The span hypothesis of ``proofs/local-kernels.md`` Theorem LK3, recounted from the accepted
+    vectors themselves (not from the bookkeeping that chose C1): the restrictions to the free columns
+    of the zero columns, the generators, the local vectors and the reconstructed :math:`n_c`
+    (which restrict to :math:`e_c`) must have rank ``len(free)`` mod p."""
+    k = len(free)
+    if k == 0:
+        return "exact", info
+    pos = {c: t for t, c in enumerate(free)}
+    rows = []
+    for c in list(Z) + list(C1):
+        row = np.zeros(k, dtype=np.uint64)
+        row[pos[int(c)]] = 1
+        rows.append(row)
+    for g in scaling_generators(net):
+        rows.append(residues([g[c] for c in free], p))
+    for cols, ints in info.get("local_vectors", ()):
+        row = np.zeros(k, dtype=np.uint64)
+        for c, x in zip(cols, ints):
+            if c in pos:
+                row[pos[c]] = int(x) % p
+        rows.append(row)
+    e = _modp.Eliminator(k, k, p)
+    with blas_threads():
+        e.add_rows(np.ascontiguousarray(np.array(rows, dtype=np.uint64)))
+    if e.rank != k:
+        return "unsettled", dict(info, why=f"the accepted kernel vectors span {e.rank} of {k} free columns mod p")
+    return "exact", info
 
 
 def _solve_small(fac, el, C1, order, check):
@@ -314,12 +351,12 @@ def _solve_small(fac, el, C1, order, check):
 
 
 class _Columns:
-    """CRT accumulation per kernel direction; a direction is proven and frozen as soon as its
-    reconstruction exists and either the modulus exceeds its verification bound (module
-    docstring) or the reconstruction repeats for two moduli and ``check`` (the exact
-    Jacobian-vector product, ``proofs/local-kernels.md`` §3) confirms it."""
+    """CRT accumulation per kernel direction; a direction is proven and frozen when ``check`` (the
+    exact Jacobian-vector product, ``proofs/local-kernels.md`` §3) confirms its reconstruction. It is
+    tried once the reconstruction repeats for two moduli, or once the modulus passes Lemma 5's bound
+    (where the candidate is certainly right, so the check cannot fail for want of precision)."""
 
-    def __init__(self, X, p, need_bits, check=None):
+    def __init__(self, X, p, need_bits, check):
         self.acc = X.astype(object)
         self.N = p
         self.need = need_bits
@@ -346,11 +383,9 @@ class _Columns:
             if V is None:
                 self.prev.pop(j, None)
                 continue
-            if self.N.bit_length() > self.need + _vector_bits(V) + 1:
+            stable = j in self.prev and np.array_equal(self.prev[j], V[:, 0])
+            if (stable or self.N.bit_length() > self.need + _vector_bits(V) + 1) and self.check(j, V[:, 0]):
                 self.done[j] = V[:, 0]
-            elif self.check is not None and j in self.prev and np.array_equal(self.prev[j], V[:, 0]):
-                if self.check(j, V[:, 0]):
-                    self.done[j] = V[:, 0]
             self.prev[j] = V[:, 0]
 
     def result(self):

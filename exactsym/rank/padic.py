@@ -103,6 +103,8 @@ def lift_directions(net, points, labels, el, C, need, primes, reconstruct, check
     is tried once it repeats at two successive precisions, and accepted on that test alone.
     """
     p, r = el.p, el.rank
+    if p >= 1 << 21:   # the centred float products below are exact for residues < 2^20 only
+        return {}
     rows = list(el.independent_rows)
     P = sorted(el.pivots)
     rbits = need + r.bit_length() + 2
