@@ -112,3 +112,84 @@ def farkas_region(M, s, supp, which, box):
             else:
                 out[h] = (st, None, None, None)
     return out
+
+
+# ---- floating-point filters with a proven error bound (csrc/arrangement/es_filter.c) ----
+
+from cpython.exc cimport PyErr_Clear, PyErr_Occurred
+from cpython.long cimport PyLong_AsDouble
+
+cdef extern from "arrangement/es_filter.h":
+    int es_sign_det(int n, const double *A) nogil
+    void es_normalize_rows(int H, int w, const double *F, double *G, int *ok) nogil
+    int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int *s, const int *supp,
+                         const int *which, int has_box, double lo, double hi, int *decided) nogil
+    void es_nonprop_filter(int H, int w, const double *G, const int *rowok, int *maybe) nogil
+
+
+def exact_doubles(M):
+    """(F, G, ok): F[k][i] the correctly rounded double of the integer M[k][i] (inf when too large);
+    G row k of F scaled by a power of two into [1/2, 1) exactly; ok[k] = 0 where that was refused."""
+    cdef int H = len(M)
+    cdef int w = len(M[0]) if H else 0
+    F = np.empty((H, w))
+    cdef double[:, ::1] Fa = F
+    cdef int k, i
+    cdef double x
+    for k in range(H):
+        row = M[k]
+        for i in range(w):
+            x = PyLong_AsDouble(row[i])
+            if x == -1.0 and PyErr_Occurred():
+                PyErr_Clear()
+                x = float("inf")
+            Fa[k, i] = x
+    G = np.empty((H, w))
+    ok = np.empty(H, dtype=np.intc)
+    cdef double[:, ::1] Ga = G
+    cdef int[::1] oka = ok
+    if H and w:
+        with nogil:
+            es_normalize_rows(H, w, &Fa[0, 0], &Ga[0, 0], &oka[0])
+    return F, G, ok
+
+
+def sign_det(A):
+    """+1 / -1 when the sign of det A (doubles, |a_ij| <= 1, n <= 6) is proven, else 0."""
+    cdef double[:, ::1] Aa = np.ascontiguousarray(A, dtype=np.float64)
+    return es_sign_det(Aa.shape[0], &Aa[0, 0]) if Aa.shape[0] == Aa.shape[1] and Aa.shape[0] else 0
+
+
+def farkas_filter(G, ok, s, supp, which, box):
+    """decided[h] = 1 where the Farkas identity on supp[h] is proven (all multipliers and lam_0 > 0)."""
+    cdef double[:, ::1] Ga = G
+    cdef int[::1] oka = ok
+    cdef int[::1] sa = np.ascontiguousarray(s, dtype=np.intc)
+    cdef int[:, ::1] sp = np.ascontiguousarray(supp, dtype=np.intc)
+    cdef int[::1] wa = np.ascontiguousarray(which, dtype=np.intc)
+    cdef int H = Ga.shape[0]
+    cdef int n0 = Ga.shape[1] - 1
+    dec = np.zeros(H, dtype=np.intc)
+    cdef int[::1] da = dec
+    cdef int has_box = 0
+    cdef double lo = 0.0, hi = 0.0
+    if box is not None:
+        has_box = 1
+        lo = box[0]
+        hi = box[1]
+    with nogil:
+        es_farkas_filter(H, n0, &Ga[0, 0], &oka[0], &sa[0], &sp[0, 0], &wa[0], has_box, lo, hi, &da[0])
+    return dec
+
+
+def nonprop_filter(G, ok):
+    """maybe (H x H, upper triangle): 0 where rows j < k are proven not proportional."""
+    cdef double[:, ::1] Ga = G
+    cdef int[::1] oka = ok
+    cdef int H = Ga.shape[0]
+    mb = np.zeros((H, H), dtype=np.intc)
+    cdef int[:, ::1] ma = mb
+    if H:
+        with nogil:
+            es_nonprop_filter(H, Ga.shape[1], &Ga[0, 0], &oka[0], &ma[0, 0])
+    return mb

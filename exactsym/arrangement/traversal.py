@@ -79,7 +79,8 @@ from .forms import IntegerForms, from_homogeneous, to_homogeneous
 from . import proposals
 from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
-from .witnesses import ExactDecisions, Witnesses, classes
+from .filters import RegionFloats, filtered_classes
+from .witnesses import ExactDecisions, Witnesses
 
 __all__ = ["_Traversal"]
 
@@ -190,8 +191,9 @@ class _Traversal:
         entry = self.entries.pop(r, None)     # needed only here: freed as soon as r is visited
         t0 = time.perf_counter()
         M = self.F.forms(s)
-        A, c = float_forms(M, self.scales_np, self.n0)
-        cls = classes(M)
+        rf = RegionFloats(M)
+        A, c = float_forms(rf.F, self.scales_np, self.n0)
+        cls = filtered_classes(M, rf)
         if cls:
             self.classes[r] = cls
         if cls or 0 in s:
@@ -216,6 +218,11 @@ class _Traversal:
         self.points[r] = None if pt is None else from_homogeneous(*pt)
         want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= FLAT_TOL) else 0
                 for h in range(self.H)]
+        if self.lean and any(want):
+            # the float filter proves most Farkas signs; the compact form needs only the support
+            for h in rf.farkas_proven(s, supp, want, self.fbox):
+                self.facets[(r, h)] = ("farkas", None, sorted(i for i in supp[h] if i >= 0))
+                want[h] = 0
         raw = self.W.farkas_c(M, s, supp, want)
         for h in range(self.H):
             if todo[h] and (r, h) not in self.facets:
