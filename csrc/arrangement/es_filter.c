@@ -142,23 +142,70 @@ int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int
     return 0;
 }
 
+static int argmax_abs(int w, const double *u) {
+    int piv = 0;
+    for (int i = 1; i < w; i++) if (fabs(u[i]) > fabs(u[piv])) piv = i;
+    return piv;
+}
+
+/* 1 when rows u, v are proven not proportional: a 2x2 minor with the pivot column of u is proven non-zero */
+static int nonprop(int w, const double *u, int piv, const double *v) {
+    if (u[piv] == 0.0) return 0;
+    for (int i = 0; i < w; i++) {
+        if (i == piv) continue;
+        double A[4] = {u[piv], u[i], v[piv], v[i]};
+        if (es_sign_det(2, A) != 0) return 1;
+    }
+    return 0;
+}
+
 void es_nonprop_filter(int H, int w, const double *G, const int *rowok, int *maybe) {
     int ready = es_filter_ready();
     for (int j = 0; j < H; j++) {
         const double *u = G + (long)j * w;
-        int piv = 0;
-        for (int i = 1; i < w; i++) if (fabs(u[i]) > fabs(u[piv])) piv = i;
+        int piv = argmax_abs(w, u);
         for (int k = j + 1; k < H; k++) {
-            const double *v = G + (long)k * w;
-            int proven = 0;
-            if (ready && rowok[j] && rowok[k] && u[piv] != 0.0) {
-                for (int i = 0; i < w && !proven; i++) {
-                    if (i == piv) continue;
-                    double A[4] = {u[piv], u[i], v[piv], v[i]};
-                    proven = es_sign_det(2, A) != 0;
-                }
-            }
+            int proven = ready && rowok[j] && rowok[k] && nonprop(w, u, piv, G + (long)k * w);
             maybe[(long)j * H + k] = !proven;
+        }
+    }
+}
+
+int es_rows_generic(int H, int w, const double *G, const int *rowok) {
+    if (!es_filter_ready()) return 0;
+    for (int j = 0; j < H; j++) {
+        const double *u = G + (long)j * w;
+        int piv = argmax_abs(w, u);
+        if (!rowok[j] || u[piv] == 0.0) return 0;      /* a zero row is in every class */
+        for (int k = j + 1; k < H; k++)
+            if (!rowok[k] || !nonprop(w, u, piv, G + (long)k * w)) return 0;
+    }
+    return 1;
+}
+
+/* sign of the dot product x . y (w <= ES_DOT_MAXW terms, |x_i|, |y_i| <= 1), Lemma 3; 0 undecided */
+static int sign_dot(int w, const double *x, const double *y) {
+    double d = x[0] * y[0], p = fabs(x[0] * y[0]);
+    for (int i = 1; i < w; i++) {
+        double t = x[i] * y[i];
+        d = d + t;
+        p = p + fabs(t);
+    }
+    double bound = BOUND_REL * p + BOUND_ABS;
+    if (d > bound) return 1;
+    if (-d > bound) return -1;
+    return 0;
+}
+
+void es_point_signs(int H, int w, const double *G, const int *rowok, const int *s,
+                    int n, const double *X, const int *xok, int *out) {
+    int ready = es_filter_ready() && w <= ES_DOT_MAXW;
+    for (int c = 0; c < n; c++) {
+        const double *x = X + (long)c * w;
+        for (int k = 0; k < H; k++) {
+            int sg = 0;
+            if (ready && xok[c] && rowok[k] && s[k] != 0) sg = sign_dot(w, G + (long)k * w, x);
+            out[(long)c * H + k] = sg == 0 ? 2 : (s[k] > 0 ? sg : -sg);
         }
     }
 }

@@ -17,13 +17,19 @@
  *   supp[h] (n0 ids, es_lp.c numbering) gives a Farkas identity
  *   s_h z_h = sum lam_j (column j) + lam_0 with every lam_j > 0 and
  *   lam_0 > 0 (Lemma 2): decided[h] = 1; otherwise 0.
+ * es_point_signs: out[c*H+k] = sign of s_k (G_k . X_c) for the normalised
+ *   homogeneous points X_c (rows of n x w), proven (Lemma 3), or 2 when
+ *   undecided (always for s_k = 0 and for rows or points not ok).
  * es_nonprop_filter: maybe[j*H+k] = 0 where rows j < k are proven not
  *   proportional (a 2x2 minor proven non-zero), 1 otherwise.
+ * es_rows_generic: 1 when no row is zero and every pair of rows is proven
+ *   not proportional (then the region has no proportionality classes).
  */
 #ifndef ES_FILTER_H
 #define ES_FILTER_H
 
 #define ES_FILTER_MAXN 6
+#define ES_DOT_MAXW 32
 
 int es_filter_ready(void);
 int es_sign_det(int n, const double *A);
@@ -31,4 +37,7 @@ void es_normalize_rows(int H, int w, const double *F, double *G, int *ok);
 int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int *s, const int *supp,
                      const int *which, int has_box, double lo, double hi, int *decided);
 void es_nonprop_filter(int H, int w, const double *G, const int *rowok, int *maybe);
+int es_rows_generic(int H, int w, const double *G, const int *rowok);
+void es_point_signs(int H, int w, const double *G, const int *rowok, const int *s,
+                    int n, const double *X, const int *xok, int *out);
 #endif

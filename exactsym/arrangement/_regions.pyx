@@ -125,6 +125,17 @@ cdef extern from "arrangement/es_filter.h":
     int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int *s, const int *supp,
                          const int *which, int has_box, double lo, double hi, int *decided) nogil
     void es_nonprop_filter(int H, int w, const double *G, const int *rowok, int *maybe) nogil
+    int es_rows_generic(int H, int w, const double *G, const int *rowok) nogil
+    void es_point_signs(int H, int w, const double *G, const int *rowok, const int *s,
+                        int n, const double *X, const int *xok, int *out) nogil
+
+
+cdef inline double _dbl(v):
+    cdef double x = PyLong_AsDouble(v)
+    if x == -1.0 and PyErr_Occurred():
+        PyErr_Clear()
+        x = float("inf")
+    return x
 
 
 def exact_doubles(M):
@@ -139,11 +150,7 @@ def exact_doubles(M):
     for k in range(H):
         row = M[k]
         for i in range(w):
-            x = PyLong_AsDouble(row[i])
-            if x == -1.0 and PyErr_Occurred():
-                PyErr_Clear()
-                x = float("inf")
-            Fa[k, i] = x
+            Fa[k, i] = _dbl(row[i])
     G = np.empty((H, w))
     ok = np.empty(H, dtype=np.intc)
     cdef double[:, ::1] Ga = G
@@ -193,3 +200,43 @@ def nonprop_filter(G, ok):
         with nogil:
             es_nonprop_filter(H, Ga.shape[1], &Ga[0, 0], &oka[0], &ma[0, 0])
     return mb
+
+
+def point_signs(G, ok, s, cands):
+    """signs (n x H): s_k z_k(P/Q) > 0 -> 1, < 0 -> -1 (proven), 2 undecided; cands: [(P, Q)] of ints."""
+    cdef double[:, ::1] Ga = G
+    cdef int[::1] oka = ok
+    cdef int[::1] sa = np.ascontiguousarray(s, dtype=np.intc)
+    cdef int H = Ga.shape[0]
+    cdef int w = Ga.shape[1]
+    cdef int n = len(cands)
+    X = np.empty((n, w))
+    cdef double[:, ::1] Xa = X
+    cdef int c, i
+    for c in range(n):
+        P, Q = cands[c]
+        for i in range(w - 1):
+            Xa[c, i] = _dbl(P[i])
+        Xa[c, w - 1] = _dbl(Q)
+    Xn = np.empty((n, w))
+    xok = np.empty(n, dtype=np.intc)
+    out = np.empty((n, H), dtype=np.intc)
+    cdef double[:, ::1] Xna = Xn
+    cdef int[::1] xoka = xok
+    cdef int[:, ::1] oa = out
+    if n and H:
+        with nogil:
+            es_normalize_rows(n, w, &Xa[0, 0], &Xna[0, 0], &xoka[0])
+            es_point_signs(H, w, &Ga[0, 0], &oka[0], &sa[0], n, &Xna[0, 0], &xoka[0], &oa[0, 0])
+    return out
+
+
+def rows_generic(G, ok):
+    """True when no row of G is zero and every pair of rows is proven not proportional."""
+    cdef double[:, ::1] Ga = G
+    cdef int[::1] oka = ok
+    cdef int r = 0
+    if Ga.shape[0]:
+        with nogil:
+            r = es_rows_generic(Ga.shape[0], Ga.shape[1], &Ga[0, 0], &oka[0])
+    return r == 1 or Ga.shape[0] == 0

@@ -9,6 +9,9 @@ every undecided case goes back to the exact integer paths of
 * :func:`filtered_classes` equals :func:`~.witnesses.classes` (the
   proportionality classes), computed exactly only when some pair of rows is
   not proven non-proportional or some row is zero;
+* :meth:`RegionFloats.signs` gives the exact signs of every form at
+  candidate points (interior and facet points), computing in integers only
+  the entries the filter leaves undecided;
 * :meth:`RegionFloats.farkas_proven` names the pairs whose proposed dual
   support is a Farkas certificate with every multiplier and the constant
   positive (Lemma 2 of the proof): exactly the pairs for which the exact
@@ -24,6 +27,13 @@ from .witnesses import classes
 
 __all__ = ["RegionFloats", "filtered_classes"]
 
+_SUPPORTS: dict = {}
+
+
+def _intern(ids: tuple) -> tuple:
+    """One tuple object per distinct support (there are few; a region has dozens of entries)."""
+    return _SUPPORTS.setdefault(ids, ids)
+
 
 class RegionFloats:
     """The correctly rounded doubles of one region's integer forms, and their row-normalised copy."""
@@ -35,16 +45,44 @@ class RegionFloats:
         self.F, self.G, self.ok = exact_doubles(M)
 
     def farkas_proven(self, s, supp, want, fbox):
-        """``[h, ...]`` whose support ``supp[h]`` is proven a strict Farkas certificate."""
+        """``[(h, ids), ...]``: the pairs whose support ``supp[h]`` is proven a strict Farkas
+        certificate, with the support's ids sorted (a shared tuple per distinct support)."""
         from ._regions import farkas_filter
-        dec = farkas_filter(self.G, self.ok, s, np.asarray(supp, dtype=np.intc), want, fbox)
-        return np.flatnonzero(dec).tolist()
+        sp = np.asarray(supp, dtype=np.intc)
+        dec = farkas_filter(self.G, self.ok, s, sp, want, fbox)
+        hs = np.flatnonzero(dec)
+        if not len(hs):
+            return []
+        # a proven support has exactly n0 ids in its n0 + 1 slots: one -1 pad, first once sorted
+        rows = np.sort(sp[hs], axis=1)[:, 1:].tolist()
+        return [(h, _intern(tuple(ids))) for h, ids in zip(hs.tolist(), rows)]
+
+
+    def signs(self, M, s, cands):
+        """Exact signs of ``s_k z_k`` at the homogeneous points ``cands``: rows of -1 / 0 / 1.
+
+        Proven by the filter (Lemma 3) where it can; every undecided entry is
+        the sign of the exact integer ``s_k (M_k . (P, Q))``.
+        """
+        from ._regions import point_signs
+        if not cands:
+            return []
+        rows = point_signs(self.G, self.ok, s, cands).tolist()
+        n0 = len(M[0]) - 1 if M else 0
+        for (P, Q), row in zip(cands, rows):
+            if 2 not in row:
+                continue
+            for k, v in enumerate(row):
+                if v == 2:
+                    m = M[k]
+                    val = s[k] * (sum(m[i] * P[i] for i in range(n0)) + m[n0] * Q)
+                    row[k] = (val > 0) - (val < 0)
+        return rows
 
 
 def filtered_classes(M, rf: RegionFloats) -> dict:
     """:func:`~.witnesses.classes` of M; {} straight from the filter in the generic case."""
-    from ._regions import nonprop_filter
-    ok, G = rf.ok, rf.G
-    if ok.all() and G.any(axis=1).all() and not np.triu(nonprop_filter(G, ok), 1).any():
+    from ._regions import rows_generic
+    if rows_generic(rf.G, rf.ok):
         return {}
     return classes(M)

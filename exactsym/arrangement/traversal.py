@@ -153,11 +153,12 @@ class _Traversal:
         return k
 
     # ---- one region ------------------------------------------------------------
-    def _facet_points(self, M, MsT, lp, todo, want_centre, s):
+    def _facet_points(self, M, signed, lp, todo, want_centre, s):
         """Exact facet points for the pairs whose LP found one, and the rounded centre if it is inside.
 
-        One exact product checks the rounded centre and every candidate; the
-        few that fail are retried once with a finer rounding.
+        ``signed`` gives the exact signs of every form at the candidates (the
+        proven float filter, exact integers where it is undecided); the few
+        that fail are retried once with a finer rounding.
         """
         rc, center, radius, tstar, pts, _, status = lp
         W = self.W
@@ -170,7 +171,7 @@ class _Traversal:
                 cand.append(W.facet_candidate(M, h, pts[h], tstar[h], 0))
                 owner.append(h)
         good, centre, retry = {}, None, []
-        for (P, Q), h, row in zip(cand, owner, W.signed(MsT, cand)):
+        for (P, Q), h, row in zip(cand, owner, signed(cand)):
             if h < 0:
                 if W.is_interior(P, Q, row):
                     centre = (P, Q)
@@ -180,7 +181,7 @@ class _Traversal:
                 retry.append(h)
         if retry:
             cand2 = [W.facet_candidate(M, h, pts[h], tstar[h], 24) for h in retry]
-            for (P, Q), h, row in zip(cand2, retry, W.signed(MsT, cand2)):
+            for (P, Q), h, row in zip(cand2, retry, signed(cand2)):
                 if W.is_facet_point(P, Q, row, h, s):
                     good[h] = (P, Q)
         return good, centre
@@ -204,12 +205,12 @@ class _Traversal:
         t2 = time.perf_counter()
         self.stats["facet_lps"] += sum(todo)
         rc, center, radius, tstar, _, supp, status = lp
-        MsT = self.W.signed_forms(M, s)
-        good, pt = self._facet_points(M, MsT, lp, todo, start_homog is None, s)
+        signed = lambda pts: rf.signs(M, s, pts)  # noqa: E731
+        good, pt = self._facet_points(M, signed, lp, todo, start_homog is None, s)
         if start_homog is not None:
             pt = start_homog
         elif pt is None:
-            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, entry)
+            pt = self.W.interior(s, M, signed, center, radius if rc == 0 else None, entry)
         if pt is None:
             self.stats["exact_points"] += 1
             pt = self.X.interior(s, M)
@@ -220,8 +221,8 @@ class _Traversal:
                 for h in range(self.H)]
         if self.lean and any(want):
             # the float filter proves most Farkas signs; the compact form needs only the support
-            for h in rf.farkas_proven(s, supp, want, self.fbox):
-                self.facets[(r, h)] = ("farkas", None, sorted(i for i in supp[h] if i >= 0))
+            for h, ids in rf.farkas_proven(s, supp, want, self.fbox):
+                self.facets[(r, h)] = ("farkas", None, ids)
                 want[h] = 0
         raw = self.W.farkas_c(M, s, supp, want)
         for h in range(self.H):
