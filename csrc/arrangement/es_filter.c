@@ -47,17 +47,19 @@ static void laplace(int n, const double *A, int row, unsigned mask, double *d, d
     *p = pacc;
 }
 
-int es_sign_det(int n, const double *A) {
+int es_sign_det_bound(int n, const double *A, double rel, double abs_) {
     if (n < 1 || n > ES_FILTER_MAXN) return 0;
     for (int i = 0; i < n * n; i++)
         if (!(fabs(A[i]) <= 1.0)) return 0;        /* also refuses NaN */
     double d, p;
     laplace(n, A, 0, (1u << n) - 1, &d, &p);
-    double bound = BOUND_REL * p + BOUND_ABS;
+    double bound = rel * p + abs_;
     if (d > bound) return 1;
     if (-d > bound) return -1;
     return 0;
 }
+
+int es_sign_det(int n, const double *A) { return es_sign_det_bound(n, A, BOUND_REL, BOUND_ABS); }
 
 static int scale_vec(int w, const double *x, double *y) {
     double mx = 0.0;

@@ -33,6 +33,8 @@
 
 int es_filter_ready(void);
 int es_sign_det(int n, const double *A);
+/* the same evaluation with another bound rel * p^ + abs (tests: a wrong bound must be caught) */
+int es_sign_det_bound(int n, const double *A, double rel, double abs_);
 void es_normalize_rows(int H, int w, const double *F, double *G, int *ok);
 int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int *s, const int *supp,
                      const int *which, int has_box, double lo, double hi, int *decided);

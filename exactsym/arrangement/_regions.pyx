@@ -116,11 +116,11 @@ def farkas_region(M, s, supp, which, box):
 
 # ---- floating-point filters with a proven error bound (csrc/arrangement/es_filter.c) ----
 
-from cpython.exc cimport PyErr_Clear, PyErr_Occurred
 from cpython.long cimport PyLong_AsDouble
 
 cdef extern from "arrangement/es_filter.h":
     int es_sign_det(int n, const double *A) nogil
+    int es_sign_det_bound(int n, const double *A, double rel, double abs_) nogil
     void es_normalize_rows(int H, int w, const double *F, double *G, int *ok) nogil
     int es_farkas_filter(int H, int n0, const double *G, const int *rowok, const int *s, const int *supp,
                          const int *which, int has_box, double lo, double hi, int *decided) nogil
@@ -131,11 +131,11 @@ cdef extern from "arrangement/es_filter.h":
 
 
 cdef inline double _dbl(v):
-    cdef double x = PyLong_AsDouble(v)
-    if x == -1.0 and PyErr_Occurred():
-        PyErr_Clear()
-        x = float("inf")
-    return x
+    """The correctly rounded double of the Python int v (inf when |v| >= 2^1024)."""
+    try:
+        return PyLong_AsDouble(v)
+    except OverflowError:
+        return float("inf")
 
 
 def exact_doubles(M):
@@ -165,6 +165,12 @@ def sign_det(A):
     """+1 / -1 when the sign of det A (doubles, |a_ij| <= 1, n <= 6) is proven, else 0."""
     cdef double[:, ::1] Aa = np.ascontiguousarray(A, dtype=np.float64)
     return es_sign_det(Aa.shape[0], &Aa[0, 0]) if Aa.shape[0] == Aa.shape[1] and Aa.shape[0] else 0
+
+
+def sign_det_bound(A, double rel, double abs_):
+    """es_sign_det with another bound (for tests: a bound below the proven one must be caught)."""
+    cdef double[:, ::1] Aa = np.ascontiguousarray(A, dtype=np.float64)
+    return es_sign_det_bound(Aa.shape[0], &Aa[0, 0], rel, abs_) if Aa.shape[0] == Aa.shape[1] and Aa.shape[0] else 0
 
 
 def farkas_filter(G, ok, s, supp, which, box):

@@ -25,7 +25,7 @@ import numpy as np
 
 from .witnesses import classes
 
-__all__ = ["RegionFloats", "filtered_classes"]
+__all__ = ["RegionFloats", "filtered_classes", "filter_safe_box"]
 
 _SUPPORTS: dict = {}
 
@@ -33,6 +33,20 @@ _SUPPORTS: dict = {}
 def _intern(ids: tuple) -> tuple:
     """One tuple object per distinct support (there are few; a region has dozens of entries)."""
     return _SUPPORTS.setdefault(ids, ids)
+
+
+def filter_safe_box(box) -> bool:
+    """True when each box end is 0 or has a double in [2^-1000, 2^1000] (hypothesis H1 of the proof).
+
+    Otherwise the filter is given no box (pairs whose support has a box face
+    are then decided exactly).
+    """
+    if box is None:
+        return False
+    try:
+        return all(v == 0 or 2.0 ** -1000 <= abs(float(v)) < 2.0 ** 1000 for v in box)
+    except OverflowError:
+        return False
 
 
 class RegionFloats:

@@ -79,7 +79,7 @@ from .forms import IntegerForms, from_homogeneous, to_homogeneous
 from . import proposals
 from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
-from .filters import RegionFloats, filtered_classes
+from .filters import RegionFloats, filter_safe_box, filtered_classes
 from .witnesses import ExactDecisions, Witnesses
 
 __all__ = ["_Traversal"]
@@ -95,6 +95,8 @@ class _Traversal:
         self.H = net.H
         self.box = None if box is None else (Fraction(box[0]), Fraction(box[1]))
         self.fbox = None if box is None else (float(self.box[0]), float(self.box[1]))
+        # the float filter takes the box faces only where their doubles satisfy its hypothesis
+        self.filter_box = self.fbox if filter_safe_box(self.box) else None
         self.max_regions = max_regions
         self.time_limit = time_limit
         from .memory import default_budget_mb
@@ -221,7 +223,7 @@ class _Traversal:
                 for h in range(self.H)]
         if self.lean and any(want):
             # the float filter proves most Farkas signs; the compact form needs only the support
-            for h, ids in rf.farkas_proven(s, supp, want, self.fbox):
+            for h, ids in rf.farkas_proven(s, supp, want, self.filter_box):
                 self.facets[(r, h)] = ("farkas", None, ids)
                 want[h] = 0
         raw = self.W.farkas_c(M, s, supp, want)
