@@ -209,7 +209,9 @@ def write_certificate(result, path, compact: bool = True, extra: dict | None = N
     tail = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             **(extra or {})}
     with atomic_write(path, "wb") as raw:
-        packed = gzip.GzipFile(fileobj=raw, mode="wb") if Path(path).name.endswith(".gz") else None
+        # no name and mtime 0 in the gzip header: the same evidence gives the same bytes
+        packed = (gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
+                  if Path(path).name.endswith(".gz") else None)
         f = io.TextIOWrapper(packed or raw, encoding="utf-8")
         f.write(_canon(head)[:-1] + ',"evidence":')
         h = hashlib.sha256()
