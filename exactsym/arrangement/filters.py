@@ -23,16 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .pairs import intern_support
 from .witnesses import classes
 
 __all__ = ["RegionFloats", "filtered_classes", "filter_safe_box"]
 
-_SUPPORTS: dict = {}
-
-
-def _intern(ids: tuple) -> tuple:
-    """One tuple object per distinct support (there are few; a region has dozens of entries)."""
-    return _SUPPORTS.setdefault(ids, ids)
 
 
 def filter_safe_box(box) -> bool:
@@ -69,7 +64,7 @@ class RegionFloats:
             return []
         # a proven support has exactly n0 ids in its n0 + 1 slots: one -1 pad, first once sorted
         rows = np.sort(sp[hs], axis=1)[:, 1:].tolist()
-        return [(h, _intern(tuple(ids))) for h, ids in zip(hs.tolist(), rows)]
+        return [(h, intern_support(ids)) for h, ids in zip(hs.tolist(), rows)]
 
 
     def signs(self, M, s, cands):

@@ -76,6 +76,7 @@ from fractions import Fraction
 
 from .evidence import RawFarkas
 from .forms import IntegerForms, from_homogeneous, to_homogeneous
+from .pairs import PairStore
 from . import proposals
 from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
@@ -116,7 +117,7 @@ class _Traversal:
         self.index = {}
         self.points = []
         self.entries = {}      # how region r was entered: (h, (P, Q)) of the facet witness
-        self.facets = {}
+        self.facets = PairStore(self.H)   # (r, h) -> evidence, packed per region
         self.non_generic = []
         self.degenerate = []   # what is non-simple, and certified anyway
         self.classes = {}      # region -> its non-trivial proportionality classes
@@ -411,7 +412,7 @@ class _Traversal:
         else:
             remap = {i: j for j, i in enumerate(done_idx)}
             regs = [Region(remap[i], patterns[i], points[i], self.net) for i in done_idx]
-            fac = {}
+            fac = PairStore(self.H)
             for (r, h), e in self.facets.items():
                 if r not in remap:
                     continue
