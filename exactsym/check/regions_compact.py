@@ -101,6 +101,9 @@ def _det(A):
     n = len(A)
     if n <= 2:       # the common supports (n0 = 1, 2): no elimination needed
         return A[0][0] * A[1][1] - A[0][1] * A[1][0] if n == 2 else (A[0][0] if n else 1)
+    if n == 3:       # n0 = 3: the cofactor expansion (no division)
+        (a, b, c), (d, e, f), (g, h, i) = A
+        return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
     A = [list(r) for r in A]
     sign, prev = 1, 1
     for k in range(n - 1):
@@ -128,6 +131,14 @@ def _solve_unique(cols, target):
     m, n = len(cols), len(target)
     if m == 0:
         return ([], 1) if not any(target) else None
+    if m == n:
+        # square: det(B) = det(B^T), the rows of B^T are the columns; with det != 0 Cramer's
+        # rule gives the unique solution exactly, so no row check is needed
+        den = _det(cols)
+        if den == 0:
+            return None
+        num = [_det(cols[:j] + [target] + cols[j + 1:]) for j in range(m)]
+        return (num, den) if den > 0 else ([-v for v in num], -den)
     for rows in combinations(range(n), m):
         B = [[cols[j][i] for j in range(m)] for i in rows]
         den = _det(B)
