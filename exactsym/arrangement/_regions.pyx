@@ -195,6 +195,42 @@ def farkas_filter(G, ok, s, supp, which, box):
     return dec
 
 
+def farkas_proven_codes(G, ok, s, supp, which, box):
+    """``(hs, codes)``: the h with a proven Farkas support (es_farkas_filter) and each support's code
+    ``sum_i (id_i + 1) << (20 i)`` over its ids in increasing order (ids below 2^20 - 1)."""
+    dec = farkas_filter(G, ok, s, supp, which, box)
+    cdef int[::1] da = dec
+    cdef int[:, ::1] sp = np.ascontiguousarray(supp, dtype=np.intc)
+    cdef int H = da.shape[0]
+    cdef int w = sp.shape[1]
+    cdef int h, q, i, j, m, t
+    cdef int ids[64]
+    hs, codes = [], []
+    if w > 64:
+        return hs, codes
+    for h in range(H):
+        if not da[h]:
+            continue
+        m = 0
+        for q in range(w):
+            if sp[h, q] >= 0:
+                ids[m] = sp[h, q]
+                m += 1
+        for i in range(1, m):            # insertion sort: m <= n0
+            t = ids[i]
+            j = i - 1
+            while j >= 0 and ids[j] > t:
+                ids[j + 1] = ids[j]
+                j -= 1
+            ids[j + 1] = t
+        code = 0
+        for i in range(m - 1, -1, -1):
+            code = (code << 20) | (ids[i] + 1)
+        hs.append(h)
+        codes.append(code)
+    return hs, codes
+
+
 def nonprop_filter(G, ok):
     """maybe (H x H, upper triangle): 0 where rows j < k are proven not proportional."""
     cdef double[:, ::1] Ga = G

@@ -30,6 +30,19 @@ __all__ = ["RegionFloats", "filtered_classes", "filter_safe_box"]
 
 
 
+_BY_CODE: dict = {}      # code of a sorted support (sum (id_i + 1) << 20 i) -> its interned tuple
+
+
+def _decode(code: int) -> tuple:
+    """The interned tuple of a support code ``sum (id_i + 1) << 20 i`` (remembered)."""
+    ids, c = [], code
+    while c:
+        ids.append((c & 0xFFFFF) - 1)
+        c >>= 20
+    t = _BY_CODE[code] = intern_support(ids)
+    return t
+
+
 def filter_safe_box(box) -> bool:
     """True when each box end is 0 or has a double in [2^-1000, 2^1000] (hypothesis H1 of the proof).
 
@@ -54,18 +67,15 @@ class RegionFloats:
         self.F, self.G, self.ok = exact_doubles(M)
 
     def farkas_proven(self, s, supp, want, fbox):
-        """``[(h, ids), ...]``: the pairs whose support ``supp[h]`` is proven a strict Farkas
-        certificate, with the support's ids sorted (a shared tuple per distinct support)."""
-        from ._regions import farkas_filter
-        sp = np.asarray(supp, dtype=np.intc)
-        dec = farkas_filter(self.G, self.ok, s, sp, want, fbox)
-        hs = np.flatnonzero(dec)
-        if not len(hs):
-            return []
-        # a proven support has exactly n0 ids in its n0 + 1 slots: one -1 pad, first once sorted
-        rows = np.sort(sp[hs], axis=1)[:, 1:].tolist()
-        return [(h, intern_support(ids)) for h, ids in zip(hs.tolist(), rows)]
-
+        """``(hs, supports)``: the pairs whose support ``supp[h]`` is proven a strict Farkas
+        certificate, and each one's ids sorted (one shared tuple per distinct support)."""
+        from ._regions import farkas_proven_codes
+        if len(s) + 2 * self.G.shape[1] >= (1 << 20) - 1:
+            return [], []           # ids would not fit the 20-bit codes: decided exactly instead
+        hs, codes = farkas_proven_codes(self.G, self.ok, s, np.asarray(supp, dtype=np.intc), want, fbox)
+        get = _BY_CODE.get
+        sups = [get(c) or _decode(c) for c in codes]
+        return hs, sups
 
     def signs(self, M, s, cands):
         """Exact signs of ``s_k z_k`` at the homogeneous points ``cands``: rows of -1 / 0 / 1.

@@ -108,6 +108,18 @@ class PairStore(MutableMapping):
     def values(self):
         return (e for _, e in self.items())
 
+    def put_supports(self, r, hs, sups) -> None:
+        """``self[(r, h)] = ("farkas", None, sup)`` for each h, sup (interned tuples), on undecided pairs."""
+        if r >= len(self.rows):
+            self.rows.extend([None] * (r + 1 - len(self.rows)))
+        row = self.rows[r]
+        if row is None:
+            row = self.rows[r] = [None] * self.H
+        for h, sup in zip(hs, sups):
+            if row[h] is None:
+                self.n += 1
+            row[h] = sup
+
     def decided(self, r) -> list:
         """The slots of region r (None: not decided), or None when nothing is decided there."""
         return self.rows[r] if 0 <= r < len(self.rows) else None

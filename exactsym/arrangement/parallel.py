@@ -73,6 +73,13 @@ class _Visitor(_Traversal):
         return (self.points[r], mine, self.new, reverse, self.degenerate, self.unresolved, self.flips,
                 self.classes.get(r), self.compact_only, self.stats)
 
+    def _todo(self, r, s):
+        return [1 if (v and (r, h) not in self.facets) else 0 for h, v in enumerate(s)]
+
+    def _put_supports(self, r, hs, sups):
+        for h, sup in zip(hs, sups):
+            self.facets[(r, h)] = ("farkas", None, sup)
+
     @staticmethod
     def _portable(e):
         return ("farkas", _plain(e[1]), e[2]) if e[0] == "farkas" else e

@@ -202,7 +202,7 @@ class _Traversal:
             self.classes[r] = cls
         if cls or 0 in s:
             self._note_classes(r, s, cls)
-        todo = [0 if (r, h) in self.facets or s[h] == 0 else 1 for h in range(self.H)]
+        todo = self._todo(r, s)
         t1 = time.perf_counter()
         lp = region_lps(A, c, s, self.fbox, todo)
         t2 = time.perf_counter()
@@ -222,19 +222,33 @@ class _Traversal:
         self.points[r] = None if pt is None else from_homogeneous(*pt)
         want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= FLAT_TOL) else 0
                 for h in range(self.H)]
+        rest = [h for h in range(self.H) if todo[h]]
         if self.lean and any(want):
             # the float filter proves most Farkas signs; the compact form needs only the support
-            for h, ids in rf.farkas_proven(s, supp, want, self.filter_box):
-                self.facets[(r, h)] = ("farkas", None, ids)
+            hs, sups = rf.farkas_proven(s, supp, want, self.filter_box)
+            self._put_supports(r, hs, sups)
+            for h in hs:
                 want[h] = 0
+            proven = set(hs)
+            rest = [h for h in rest if h not in proven]
         raw = self.W.farkas_c(M, s, supp, want)
-        for h in range(self.H):
-            if todo[h] and (r, h) not in self.facets:
+        for h in rest:
+            if (r, h) not in self.facets:
                 self._resolve(r, h, s, M, lp, good, raw, cls.get(h, [h]))
         t3 = time.perf_counter()
         self.stats["forms_s"] += t1 - t0
         self.stats["lp_s"] += t2 - t1
         self.stats["exact_s"] += t3 - t2
+
+    def _todo(self, r, s):
+        """1 for the neurons of region r whose pair is still to decide (label non-zero, no entry yet)."""
+        row = self.facets.decided(r)
+        if row is None:
+            return [1 if v else 0 for v in s]
+        return [1 if (v and x is None) else 0 for x, v in zip(row, s)]
+
+    def _put_supports(self, r, hs, sups):
+        self.facets.put_supports(r, hs, sups)
 
     def _note_classes(self, r, s, cls):
         """Record what is non-simple on region r: neurons identically zero, coinciding zero sets."""
