@@ -205,7 +205,8 @@ def test_proven_farkas_supports_match_the_exact_solve(arch, seed, box):
         lp = region_lps(A, c, s, None if box is None else (float(box[0]), float(box[1])), [1] * net.H)
         _, _, _, tstar, _, supp, status = lp
         want = [1 if status[h] == 0 and tstar[h] <= 1e-12 else 0 for h in range(net.H)]
-        for h, ids in rf.farkas_proven(s, supp, want, None if box is None else (float(box[0]), float(box[1]))):
+        hs, sups = rf.farkas_proven(s, supp, want, None if box is None else (float(box[0]), float(box[1])))
+        for h, ids in zip(hs, sups):
             fk, why = W.farkas(s, M, h, [i for i in supp[h] if i >= 0])
             assert fk is not None, why
             assert fk["constant"] > 0
@@ -224,7 +225,7 @@ def test_filtered_run_certifies_and_matches_the_unfiltered_run(monkeypatch):
     a = regions(net, box=box, progress=False, lean=True)
     assert a.complete and check_certificate(a.certificate).valid
     monkeypatch.setattr(cr, "rows_generic", lambda G, ok: False)
-    monkeypatch.setattr(cr, "farkas_filter", lambda G, ok, s, sp, want, fb: np.zeros(len(s), dtype=np.intc))
+    monkeypatch.setattr(cr, "farkas_proven_codes", lambda G, ok, s, sp, want, fb: ([], []))
     monkeypatch.setattr(cr, "point_signs", lambda G, ok, s, c: np.full((len(c), len(s)), 2, dtype=np.intc))
     b = regions(net, box=box, progress=False, lean=True)
     dig = lambda r: hashlib.sha256(json.dumps(r.certificate, sort_keys=True).encode()).hexdigest()  # noqa: E731
