@@ -26,7 +26,7 @@ import numpy as np
 from .pairs import intern_support
 from .witnesses import classes
 
-__all__ = ["RegionFloats", "filtered_classes", "filter_safe_box"]
+__all__ = ["RegionFloats", "filtered_classes", "filter_safe_box", "supports"]
 
 
 
@@ -41,6 +41,12 @@ def _decode(code: int) -> tuple:
         c >>= 20
     t = _BY_CODE[code] = intern_support(ids)
     return t
+
+
+def supports(codes) -> list:
+    """The sorted support ids of each code, one shared tuple per distinct support."""
+    get = _BY_CODE.get
+    return [get(c) or _decode(c) for c in codes]
 
 
 def filter_safe_box(box) -> bool:
@@ -67,15 +73,12 @@ class RegionFloats:
         self.F, self.G, self.ok = exact_doubles(M)
 
     def farkas_proven(self, s, supp, want, fbox):
-        """``(hs, supports)``: the pairs whose support ``supp[h]`` is proven a strict Farkas
-        certificate, and each one's ids sorted (one shared tuple per distinct support)."""
+        """``(hs, codes)``: the pairs whose support ``supp[h]`` is proven a strict Farkas
+        certificate, and each support's code (:func:`supports` gives the sorted ids)."""
         from ._regions import farkas_proven_codes
         if len(s) + 2 * self.G.shape[1] >= (1 << 20) - 1:
             return [], []           # ids would not fit the 20-bit codes: decided exactly instead
-        hs, codes = farkas_proven_codes(self.G, self.ok, s, np.asarray(supp, dtype=np.intc), want, fbox)
-        get = _BY_CODE.get
-        sups = [get(c) or _decode(c) for c in codes]
-        return hs, sups
+        return farkas_proven_codes(self.G, self.ok, s, np.asarray(supp, dtype=np.intc), want, fbox)
 
     def signs(self, M, s, cands):
         """Exact signs of ``s_k z_k`` at the homogeneous points ``cands``: rows of -1 / 0 / 1.

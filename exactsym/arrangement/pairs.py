@@ -109,7 +109,7 @@ class PairStore(MutableMapping):
         return (e for _, e in self.items())
 
     def put_supports(self, r, hs, sups) -> None:
-        """``self[(r, h)] = ("farkas", None, sup)`` for each h, sup (interned tuples), on undecided pairs."""
+        """``self[(r, h)] = ("farkas", None, sup)`` for each h, sup (interned tuples) where (r, h) is undecided."""
         if r >= len(self.rows):
             self.rows.extend([None] * (r + 1 - len(self.rows)))
         row = self.rows[r]
@@ -118,7 +118,7 @@ class PairStore(MutableMapping):
         for h, sup in zip(hs, sups):
             if row[h] is None:
                 self.n += 1
-            row[h] = sup
+                row[h] = sup
 
     def decided(self, r) -> list:
         """The slots of region r (None: not decided), or None when nothing is decided there."""

@@ -29,6 +29,7 @@ import time
 import uuid
 from fractions import Fraction
 
+from .filters import supports
 from .traversal import _Traversal
 
 __all__ = ["LevelTraversal", "CHUNK"]
@@ -66,19 +67,19 @@ class _Visitor(_Traversal):
         self.degenerate, self.unresolved, self.flips, self.classes = [], [], [], {}
         self.compact_only = False
         self.new, self._next = {}, -1
+        self.sup = ([], [])
         self.stats = {k: 0 for k in self.stats}
         self._visit(r, start)
         mine = {h: self._portable(e) for (rr, h), e in self.facets.items() if rr == r and e[0] != "known"}
         reverse = sorted(h for (k, h) in self.facets if k < 0)
         return (self.points[r], mine, self.new, reverse, self.degenerate, self.unresolved, self.flips,
-                self.classes.get(r), self.compact_only, self.stats)
+                self.classes.get(r), self.compact_only, self.stats, self.sup)
 
     def _todo(self, r, s):
         return [1 if (v and (r, h) not in self.facets) else 0 for h, v in enumerate(s)]
 
-    def _put_supports(self, r, hs, sups):
-        for h, sup in zip(hs, sups):
-            self.facets[(r, h)] = ("farkas", None, sup)
+    def _put_supports(self, r, hs, codes):
+        self.sup = (hs, codes)          # shipped as codes; the master writes them (see _merge)
 
     @staticmethod
     def _portable(e):
@@ -128,9 +129,11 @@ class _DaskMap:
         self.setup = self.client.scatter((uuid.uuid4().hex, net, box, lean), broadcast=True)
 
     def __call__(self, tasks):
+        """The visits' results in task order, yielded as soon as the batches before them are done."""
         batches = [tasks[i:i + BATCH] for i in range(0, len(tasks), BATCH)]
         futs = self.client.map(_visit_batch, batches, setup=self.setup, pure=False)
-        return [out for b in self.client.gather(futs) for out in b]
+        for f in futs:
+            yield from f.result()
 
     def close(self):
         if self.own:
@@ -147,11 +150,15 @@ class LevelTraversal(_Traversal):
 
     def _tasks(self, chunk, start_homog):
         H = self.H
-        return [(r, self.patterns[r], self.entries.pop(r, None), [h for h in range(H) if (r, h) in self.facets],
-                 start_homog if r == 0 else None) for r in chunk]
+        out = []
+        for r in chunk:
+            row = self.facets.decided(r)
+            known = [] if row is None else [h for h in range(H) if row[h] is not None]
+            out.append((r, self.patterns[r], self.entries.pop(r, None), known, start_homog if r == 0 else None))
+        return out
 
     def _merge(self, r, out):
-        point, mine, new, reverse, deg, unres, flips, cls, compact_only, stats = out
+        point, mine, new, reverse, deg, unres, flips, cls, compact_only, stats, sup = out
         self.points[r] = point
         self.degenerate.extend(deg)
         self.unresolved.extend(unres)
@@ -176,6 +183,8 @@ class LevelTraversal(_Traversal):
                     self.facets[(k, h)] = ("facet", r, e[2])
             else:
                 self.facets[(r, h)] = e
+        if sup[0]:
+            self.facets.put_supports(r, sup[0], supports(sup[1]))      # the proven supports, undecided pairs only
         for k, fl in flips:
             self.degenerate.append(f"region {r} -> region {glob[k]}: crossing flips neurons {fl}")
 
@@ -201,12 +210,13 @@ class LevelTraversal(_Traversal):
                                                                          self.max_regions - processed)
                 chunk = [self.queue.popleft() for _ in range(min(n, CHUNK))]
                 tasks = self._tasks(chunk, start_homog)
+                # results come in task order; each is merged while the workers visit the rest
                 if dmap is not None:
                     outs = dmap(tasks)
                 elif pool is not None:
-                    outs = pool.map(_visit_task, tasks, chunksize=max(1, len(tasks) // (4 * workers)))
+                    outs = pool.imap(_visit_task, tasks, chunksize=max(1, min(16, len(tasks) // (4 * workers))))
                 else:
-                    outs = [_visit_task(t) for t in tasks]
+                    outs = map(_visit_task, tasks)
                 for r, out in zip(chunk, outs):
                     self._merge(r, out)
                 processed += len(chunk)

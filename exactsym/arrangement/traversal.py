@@ -80,7 +80,7 @@ from .pairs import PairStore
 from . import proposals
 from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
-from .filters import RegionFloats, filter_safe_box, filtered_classes
+from .filters import RegionFloats, filter_safe_box, filtered_classes, supports
 from .witnesses import ExactDecisions, Witnesses
 
 __all__ = ["_Traversal"]
@@ -225,8 +225,8 @@ class _Traversal:
         rest = [h for h in range(self.H) if todo[h]]
         if self.lean and any(want):
             # the float filter proves most Farkas signs; the compact form needs only the support
-            hs, sups = rf.farkas_proven(s, supp, want, self.filter_box)
-            self._put_supports(r, hs, sups)
+            hs, codes = rf.farkas_proven(s, supp, want, self.filter_box)
+            self._put_supports(r, hs, codes)
             for h in hs:
                 want[h] = 0
             proven = set(hs)
@@ -247,8 +247,8 @@ class _Traversal:
             return [1 if v else 0 for v in s]
         return [1 if (v and x is None) else 0 for x, v in zip(row, s)]
 
-    def _put_supports(self, r, hs, sups):
-        self.facets.put_supports(r, hs, sups)
+    def _put_supports(self, r, hs, codes):
+        self.facets.put_supports(r, hs, supports(codes))
 
     def _note_classes(self, r, s, cls):
         """Record what is non-simple on region r: neurons identically zero, coinciding zero sets."""
