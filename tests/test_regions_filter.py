@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from exactsym import Network
 from exactsym.arrangement import _regions as cr
 from exactsym.arrangement import regions
-from exactsym.arrangement.filters import RegionFloats, filter_safe_box, filtered_classes
+from exactsym.arrangement.filters import RegionFloats, filter_safe_box, filtered_classes, supports
 from exactsym.arrangement.forms import IntegerForms
 from exactsym.arrangement.witnesses import Witnesses, classes
 from exactsym.check import check_certificate
@@ -205,8 +205,8 @@ def test_proven_farkas_supports_match_the_exact_solve(arch, seed, box):
         lp = region_lps(A, c, s, None if box is None else (float(box[0]), float(box[1])), [1] * net.H)
         _, _, _, tstar, _, supp, status = lp
         want = [1 if status[h] == 0 and tstar[h] <= 1e-12 else 0 for h in range(net.H)]
-        hs, sups = rf.farkas_proven(s, supp, want, None if box is None else (float(box[0]), float(box[1])))
-        for h, ids in zip(hs, sups):
+        hs, codes = rf.farkas_proven(s, supp, want, None if box is None else (float(box[0]), float(box[1])))
+        for h, ids in zip(hs, supports(codes)):
             fk, why = W.farkas(s, M, h, [i for i in supp[h] if i >= 0])
             assert fk is not None, why
             assert fk["constant"] > 0
