@@ -29,7 +29,7 @@ def _extensions():
         args = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
         link = args
     else:
-        args = ["-O3"] if sys.platform != "win32" else ["/O2"]
+        args = ["-O3", "-ffp-contract=off"] if sys.platform != "win32" else ["/O2"]
         link = []
     exts = []
     for name, folders in EXTENSIONS.items():

@@ -182,3 +182,116 @@ def test_float64_workers(benchmark, tmp_path, workers):
                               warmup_rounds=0)
     assert info["complete"] and info["valid"]
     benchmark.extra_info.update(info)
+
+
+# ---- side by side on float64 checkpoints (issue 13, item 6): one worker each, one run --------------
+#
+#   python3 benchmarks/bench_regions.py SPEC [SPEC ...]      (prints one JSON line per network)
+#
+# SPEC: "kaiming:3,16,16,1" (the float64 Kaiming network of _F64_SCRIPT, seed 0) or a checkpoint
+# path (.pt / .json / .npz). Each tool runs in a fresh process (peak RSS is its own), exactsym first
+# (regions(lean=True), then the streamed .json.gz certificate, then the stdlib check in the same
+# process), relucent 1.0.0 second (Complex(net).bfs(nworkers=1)); the load average is read before
+# each. "--workers N" after the specs runs exactsym's chunked search on N processes instead.
+
+_SIDE_EXACTSYM = r"""
+import gzip, json, os, resource, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[3]))
+from bench_regions import load_spec
+from exactsym.arrangement import regions
+from exactsym.arrangement.evidence import write_certificate
+from exactsym.check import check_file
+net = load_spec(sys.argv[1])
+workers = json.loads(sys.argv[2])
+path = sys.argv[4]
+t0 = time.perf_counter()
+res = regions(net, progress=False, lean=True, workers=workers)
+t1 = time.perf_counter()
+write_certificate(res, path)
+t2 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+ok = check_file(path)
+t3 = time.perf_counter()
+raw = open(path, "rb").read()
+print(json.dumps({"regions": res.count, "complete": res.complete, "enumerate_s": round(t1 - t0, 2),
+                  "write_s": round(t2 - t1, 2), "check_s": round(t3 - t2, 2), "valid": ok.valid,
+                  "json_bytes_per_region": len(gzip.decompress(raw)) // max(1, res.count),
+                  "gz_bytes_per_region": len(raw) // max(1, res.count), "peak_rss_mb": rss,
+                  "peak_rss_with_check_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+_SIDE_RELUCENT = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[2]))
+from bench_regions import load_spec, to_relucent
+import relucent
+rn = to_relucent(load_spec(sys.argv[1]))
+t0 = time.perf_counter()
+cx = relucent.Complex(rn)
+res = cx.bfs(verbose=0, nworkers=1)
+t = time.perf_counter() - t0
+print(json.dumps({"regions": len(cx), "complete": bool(getattr(res, "complete", False)), "s": round(t, 2),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def load_spec(spec):
+    """The network of a SPEC (see above): exact rationals of float64 weights."""
+    if spec.startswith("kaiming:"):
+        import numpy as np
+        from fractions import Fraction
+        from exactsym import Network
+        arch = [int(v) for v in spec.split(":", 1)[1].split(",")]
+        rng = np.random.default_rng(0)
+        layers = []
+        for fan_in, n in zip(arch[:-1], arch[1:]):
+            W = rng.normal(0.0, (2.0 / fan_in) ** 0.5, size=(n, fan_in))
+            b = rng.normal(0.0, 0.1, size=n)
+            layers.append(([[Fraction(float(v)) for v in r] for r in W], [Fraction(float(v)) for v in b]))
+        return Network(arch, layers)
+    from exactsym.network.io import load_network
+    return load_network(spec)
+
+
+def _load_average():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
+def _side(spec, workers, relucent_too=True):
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    here = os.path.abspath(__file__)
+    row = {"network": spec, "workers": workers, "load_before_exactsym": _load_average()}
+    with tempfile.TemporaryDirectory() as d:
+        out = subprocess.run([sys.executable, "-c", _SIDE_EXACTSYM, spec, json.dumps(workers), here,
+                              os.path.join(d, "c.json.gz")], capture_output=True, text=True, env=env)
+        row["exactsym"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-400:]
+    if relucent_too:
+        row["load_before_relucent"] = _load_average()
+        out = subprocess.run([sys.executable, "-c", _SIDE_RELUCENT, spec, here], capture_output=True, text=True,
+                             env=env)
+        row["relucent"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-400:]
+        e, r = row["exactsym"], row["relucent"]
+        if isinstance(e, dict) and isinstance(r, dict):
+            row["same_count"] = e["regions"] == r["regions"]
+            row["ratio_enumerate"] = round(r["s"] / e["enumerate_s"], 1)
+            row["ratio_enumerate_and_write"] = round(r["s"] / (e["enumerate_s"] + e["write_s"]), 1)
+    return row
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    args = sys.argv[1:]
+    workers = None
+    if "--workers" in args:
+        i = args.index("--workers")
+        workers = int(args[i + 1])
+        del args[i:i + 2]
+    rel = "--no-relucent" not in args
+    for spec in [a for a in args if a != "--no-relucent"]:
+        print(json.dumps(_side(spec, workers, rel)), flush=True)

@@ -232,3 +232,27 @@ def test_random_degenerate_networks(seed):
             x = [lo + (hi - lo) * Fraction(rng.randrange(1, 10007), 10007) for _ in range(net.n0)]
             lab = net.labels(x)
             assert lab in found or 0 in lab
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=4).flatmap(
+    lambda m: st.tuples(st.lists(st.lists(st.integers(-6, 6), min_size=m, max_size=m), min_size=m, max_size=m),
+                        st.lists(st.integers(-6, 6), min_size=m, max_size=m))))
+def test_checker_square_cramer_solve_is_exact(data):
+    """The checker's square Cramer path against Gauss-Jordan over Fractions (singular -> None)."""
+    from exactsym.check.regions_compact import _det, _solve_unique
+    from exactsym.check.shared.exact import gauss_jordan
+    cols, target = data
+    m = len(cols)
+    A = [[Fraction(cols[j][i]) for j in range(m)] + [Fraction(target[i])] for i in range(m)]
+    piv = gauss_jordan(A, m)
+    sol = _solve_unique(cols, target)
+    if len(piv) < m:
+        assert sol is None and _det(cols) == 0
+        return
+    num, den = sol
+    assert den > 0
+    lam = [Fraction(0)] * m
+    for i, c in enumerate(piv):
+        lam[c] = A[i][m]
+    assert [Fraction(v, den) for v in num] == lam

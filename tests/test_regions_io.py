@@ -94,3 +94,40 @@ def test_cli_workers(run_cli, tmp_path):
         assert code == 0 and json.loads(out)["complete"]
         certs.append((tmp_path / f"c{w}.json").read_bytes())
     assert certs[0] == certs[1] and check_file(tmp_path / "c2.json").valid
+
+
+def test_pair_store_behaves_like_the_dict_it_replaces():
+    """PairStore (packed per region) against a plain dict under the same random operations."""
+    import random
+    from fractions import Fraction
+    from exactsym.arrangement.pairs import PairStore
+    rnd = random.Random(5)
+    H = 7
+    ps, ref = PairStore(H), {}
+    kinds = [lambda: ("facet", rnd.randrange(50), None), lambda: ("farkas", None, sorted(rnd.sample(range(H + 4), 3))),
+             lambda: ("farkas", {"constant": 1, "neurons": []}, None), lambda: ("covered", rnd.randrange(H)),
+             lambda: ("facet", rnd.randrange(50), (Fraction(1, 3),)), lambda: ("farkas", None, [])]
+    for _ in range(2000):
+        key = (rnd.randrange(40), rnd.randrange(H))
+        op = rnd.random()
+        if op < 0.6:
+            e = rnd.choice(kinds)()
+            ps[key] = e
+            ref[key] = e
+        elif op < 0.7 and key in ref:
+            del ps[key]
+            del ref[key]
+        else:
+            assert (key in ps) == (key in ref)
+            if key in ref:
+                want = ref[key]
+                if want[0] == "farkas" and want[1] is None:
+                    want = ("farkas", None, tuple(want[2]))      # a support comes back as its tuple
+                assert ps[key] == want
+    assert len(ps) == len(ref)
+    assert [k for k, _ in ps.items()] == sorted(ref)
+    assert list(ps) == sorted(ref)
+    with pytest.raises(KeyError):
+        ps[(1000, 0)]
+    with pytest.raises(KeyError):
+        ps[(-1, 0)] = ("covered", 0)

@@ -11,7 +11,10 @@ exact breakpoints and :mod:`.decisive` picks decisive points per region.
 :mod:`.exactlp` (an exact simplex over Q) decides the pairs the float LPs
 could not; :mod:`.parallel` runs the search on N processes with the same
 result for every N; :mod:`.search` holds the entry point :func:`regions`;
-:mod:`.memory` the default memory budget.
+:mod:`.memory` the default memory budget; :mod:`.filters` the float64
+filters with a proven error bound that decide most signs before the exact
+paths (``proofs/float-filter.md``); :mod:`.pairs` the per-region packed
+evidence.
 :mod:`.slice` enumerates the regions on a plane or line through given points.
 """
 

@@ -107,44 +107,95 @@ def _farkas_json(fk, scales, H) -> dict:
     return out
 
 
-def _class_done(result, r, h, done) -> bool:
-    """True when an entry of h's class on region r was already written (it covers h too)."""
-    members = result.classes.get(r, {}).get(h)
-    if not members:
-        return False
-    key = (r, tuple(members))
-    if key in done:
-        return True
-    done.add(key)
-    return False
+def _sorted_items(facets):
+    """``((r, h), entry)`` in (r, h) order (a :class:`~.pairs.PairStore` iterates in that order)."""
+    from .pairs import PairStore
+    return facets.items() if isinstance(facets, PairStore) else sorted(facets.items())
 
 
-def _compact_pairs(result) -> list:
-    pairs = []
+def _compact_pairs(result):
+    """The compact entries ``[r, h, k]`` / ``[r, h, [ids]]`` / ``[r, h, {"farkas": ...}]`` in (r, h) order.
+
+    An entry of h's class on region r covers the class (the first one in h
+    order is written, the others are skipped).
+    """
     H = result.net.H
+    classes = result.classes
     done = set()
-    for (r, h), e in sorted(result.facets.items()):
-        if e[0] == "covered" or _class_done(result, r, h, done):
+    for (r, h), e in _sorted_items(result.facets):
+        kind = e[0]
+        if kind == "covered":
             continue
-        if e[0] == "facet":
-            pairs.append([r, h, e[1]])
-        elif e[0] == "farkas":
+        if classes:
+            members = classes.get(r, {}).get(h)
+            if members:
+                key = (r, tuple(members))
+                if key in done:
+                    continue
+                done.add(key)
+        if kind == "facet":
+            yield [r, h, e[1]]
+        elif kind == "farkas":
             supp = e[2] if len(e) > 2 else None
-            pairs.append([r, h, list(supp) if supp is not None
-                          else {"farkas": _farkas_json(e[1], result.scales, H)}])
-    return pairs
+            yield [r, h, list(supp) if supp is not None else {"farkas": _farkas_json(e[1], result.scales, H)}]
+
+
+def _pair_texts(result):
+    """The canonical JSON text of each compact entry, in order.
+
+    Fast path for a :class:`~.pairs.PairStore` without proportionality
+    classes: the packed slots (an int: a crossing; a tuple of ints: a
+    support) are written straight from the store; the text is the same as
+    ``_pair_text`` of :func:`_compact_pairs`.
+    """
+    from .pairs import PairStore
+    facets = result.facets
+    if not isinstance(facets, PairStore) or result.classes:
+        yield from map(_pair_text, _compact_pairs(result))
+        return
+    stext = {}
+    H = result.net.H
+    for r, row in enumerate(facets.rows):
+        if row is None:
+            continue
+        for h, v in enumerate(row):
+            if v is None:
+                continue
+            if type(v) is int:
+                yield f"[{r},{h},{v}]"
+            elif not v or type(v[0]) is int:
+                t = stext.get(v)
+                if t is None:
+                    t = stext[v] = "[" + ",".join(map(str, v)) + "]"
+                yield f"[{r},{h},{t}]"
+            elif v[0] == "facet":
+                yield f"[{r},{h},{v[1]}]"
+            elif v[0] == "farkas":
+                supp = v[2] if len(v) > 2 else None
+                yield _pair_text([r, h, list(supp) if supp is not None
+                                  else {"farkas": _farkas_json(v[1], result.scales, H)}])
+
+
+def _pair_text(p) -> str:
+    """Canonical JSON of one compact entry (ints written directly: the same text as :func:`_canon`)."""
+    r, h, x = p
+    if type(x) is int:
+        return f"[{r},{h},{x}]"
+    if type(x) is list:
+        return f"[{r},{h},[{','.join(map(str, x))}]]"
+    return _canon(p)
 
 
 def regions_evidence(result, compact: bool = False) -> dict:
     """The evidence object of a :class:`~.result.RegionsResult` (one facet entry per facet)."""
     regs = [{"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]} for r in result.regions]
     if compact or result.compact_only or result.lean:
-        ev = {"regions": regs, "pairs": _compact_pairs(result)}
+        ev = {"regions": regs, "pairs": list(_compact_pairs(result))}
         ev["digest"] = evidence_digest(ev)
         return ev
     facets = []
     done = set()
-    for (r, h), e in sorted(result.facets.items()):
+    for (r, h), e in _sorted_items(result.facets):
         if (r, h) in done:
             continue
         if e[0] == "facet":
@@ -184,11 +235,21 @@ def _evidence_chunks(result, compact):
         yield body[-1:]
         return
     yield '{"pairs":['
-    for i, p in enumerate(_compact_pairs(result)):
-        yield ("," if i else "") + _canon(p)
-    yield '],"regions":['
+    buf, first = [], True
+    for text in _pair_texts(result):
+        buf.append(text)
+        if len(buf) >= 4096:
+            yield ("" if first else ",") + ",".join(buf)
+            buf, first = [], False
+    yield ("" if first or not buf else ",") + ",".join(buf)
+    buf = ['],"regions":[']
     for i, r in enumerate(result.regions):
-        yield ("," if i else "") + _canon({"pattern": list(r.pattern), "point": [fmt(v) for v in r.point]})
+        buf.append(("," if i else "") + '{"pattern":[' + ",".join(map(str, r.pattern)) + '],"point":['
+                   + ",".join('"' + fmt(v) + '"' for v in r.point) + "]}")
+        if len(buf) >= 4096:
+            yield "".join(buf)
+            buf = []
+    yield "".join(buf)
     yield "]}"
 
 
@@ -209,7 +270,9 @@ def write_certificate(result, path, compact: bool = True, extra: dict | None = N
     tail = {"format": "exactsym-cert/1", "network": net.to_dict(), "network_sha256": net.sha256(),
             **(extra or {})}
     with atomic_write(path, "wb") as raw:
-        packed = gzip.GzipFile(fileobj=raw, mode="wb") if Path(path).name.endswith(".gz") else None
+        # no name and mtime 0 in the gzip header: the same evidence gives the same bytes
+        packed = (gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=6)
+                  if Path(path).name.endswith(".gz") else None)
         f = io.TextIOWrapper(packed or raw, encoding="utf-8")
         f.write(_canon(head)[:-1] + ',"evidence":')
         h = hashlib.sha256()

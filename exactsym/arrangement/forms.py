@@ -11,7 +11,10 @@ from fractions import Fraction
 
 from ..network.model import Network
 
-__all__ = ["IntegerForms", "to_homogeneous", "from_homogeneous"]
+__all__ = ["IntegerForms", "to_homogeneous", "from_homogeneous", "FORM_CACHE"]
+
+#: rows cached per layer (pattern prefixes); the cache is cleared when it is full
+FORM_CACHE = 4096
 
 
 class IntegerForms:
@@ -44,13 +47,20 @@ class IntegerForms:
             S *= self.layers[l][2]
             self.scales.extend([S] * len(W))
         self.S_out = S * self.layers[-1][2]
+        Wi, bi, _, _ = self.layers[0]
+        self._first = [list(r) + [c] for r, c in zip(Wi, bi)]
+        self._cache = [{} for _ in self.layers]
 
     def forms(self, pattern, with_output=False):
-        """Rows ``[m_0, ..., m_{n0-1}, m_c]`` (integers) of all hidden neurons (and outputs)."""
-        flint = self.flint
-        n0 = self.n0
+        """Rows ``[m_0, ..., m_{n0-1}, m_c]`` (integers) of all hidden neurons (and outputs).
+
+        Layer l's rows depend only on the pattern of the layers before it, so
+        they are cached per pattern prefix (a bounded cache, cleared when full:
+        it changes the time only). The rows are shared: callers must not
+        modify them.
+        """
         Wi, bi, d, _ = self.layers[0]
-        rows = [r + [c] for r, c in zip(Wi, bi)]
+        rows = self._first
         out = list(rows)
         h = 0
         L = len(self.layers)
@@ -58,19 +68,32 @@ class IntegerForms:
             if l == L - 1 and not with_output:
                 break
             width = len(rows)
-            prev = [rows[j] if pattern[h + j] > 0 else [0] * (n0 + 1) for j in range(width)]
+            key = tuple(pattern[:h + width])
+            cache = self._cache[l]
+            nxt = cache.get(key)
+            if nxt is None:
+                nxt = self._layer(l, [rows[j] if pattern[h + j] > 0 else None for j in range(width)])
+                if len(cache) >= FORM_CACHE:
+                    cache.clear()
+                cache[key] = nxt
+            rows = nxt
             h += width
-            Wi, bi, d, Sprev = self.layers[l]
-            P = flint.fmpz_mat(prev)
-            ent = [int(v) for v in (self.Wmats[l] * P).entries()]
-            w = n0 + 1
-            rows = []
-            for i in range(len(Wi)):
-                r = ent[i * w:(i + 1) * w]
-                r[-1] += bi[i] * Sprev
-                rows.append(r)
             out.extend(rows)
         return out
+
+    def _layer(self, l, prev):
+        """Rows of layer l from the rows of layer l-1 (None where the neuron is inactive)."""
+        w = self.n0 + 1
+        zero = [0] * w
+        Wi, bi, d, Sprev = self.layers[l]
+        P = self.flint.fmpz_mat([r if r is not None else zero for r in prev])
+        ent = [int(v) for v in (self.Wmats[l] * P).entries()]
+        rows = []
+        for i in range(len(Wi)):
+            r = ent[i * w:(i + 1) * w]
+            r[-1] += bi[i] * Sprev
+            rows.append(r)
+        return rows
 
 
 def to_homogeneous(x, denom_bits: int):

@@ -14,7 +14,7 @@ __all__ = ["regions"]
 
 def regions(net: Network, box=None, max_regions: int | None = None, time_limit: float | None = None,
             progress: bool = True, max_memory="auto", lean: bool = False,
-            workers: int | None = None) -> RegionsResult:
+            workers: int | None = None, scheduler: str | None = None, client=None) -> RegionsResult:
     """Enumerate and certify the activation regions of ``net`` on R^n0 or ``[lo, hi]^n0``.
 
     Returns a :class:`~.result.RegionsResult`: ``regions`` (each with ``pattern``,
@@ -29,6 +29,9 @@ def regions(net: Network, box=None, max_regions: int | None = None, time_limit: 
     ``workers``: None for the sequential search; an integer N >= 1 for the
     level-synchronous search of :mod:`.parallel` on N processes, whose result
     (regions, their order, the certificate) is the same for every N.
+    ``scheduler`` (a dask.distributed address) or ``client`` (a
+    ``distributed.Client``): the same chunked search with the visits on the
+    Dask cluster, the same result again.
     """
     if box is not None:
         box = (Fraction(box[0]), Fraction(box[1]))
@@ -37,9 +40,9 @@ def regions(net: Network, box=None, max_regions: int | None = None, time_limit: 
     if net.H == 0:
         pt = tuple([Fraction(0)] * net.n0) if box is None else tuple([(box[0] + box[1]) / 2] * net.n0)
         return RegionsResult(net, box, [Region(0, (), pt, net)], True, None, {}, [], {"regions": 1})
-    if workers is not None:
+    if workers is not None or scheduler is not None or client is not None:
         tr = LevelTraversal(net, box, max_regions, time_limit, progress, max_memory, lean)
-        run = lambda: tr.run_levels(workers)  # noqa: E731
+        run = lambda: tr.run_levels(workers or 1, scheduler, client)  # noqa: E731
     else:
         tr = _Traversal(net, box, max_regions, time_limit, progress, max_memory, lean)
         run = tr.run

@@ -76,10 +76,12 @@ from fractions import Fraction
 
 from .evidence import RawFarkas
 from .forms import IntegerForms, from_homogeneous, to_homogeneous
+from .pairs import PairStore
 from . import proposals
 from .proposals import FLAT_TOL, float_forms, region_lps
 from .result import NonGeneric, Region, RegionsResult
-from .witnesses import ExactDecisions, Witnesses, classes
+from .filters import RegionFloats, filter_safe_box, filtered_classes, supports
+from .witnesses import ExactDecisions, Witnesses
 
 __all__ = ["_Traversal"]
 
@@ -94,6 +96,8 @@ class _Traversal:
         self.H = net.H
         self.box = None if box is None else (Fraction(box[0]), Fraction(box[1]))
         self.fbox = None if box is None else (float(self.box[0]), float(self.box[1]))
+        # the float filter takes the box faces only where their doubles satisfy its hypothesis
+        self.filter_box = self.fbox if filter_safe_box(self.box) else None
         self.max_regions = max_regions
         self.time_limit = time_limit
         from .memory import default_budget_mb
@@ -113,7 +117,7 @@ class _Traversal:
         self.index = {}
         self.points = []
         self.entries = {}      # how region r was entered: (h, (P, Q)) of the facet witness
-        self.facets = {}
+        self.facets = PairStore(self.H)   # (r, h) -> evidence, packed per region
         self.non_generic = []
         self.degenerate = []   # what is non-simple, and certified anyway
         self.classes = {}      # region -> its non-trivial proportionality classes
@@ -152,11 +156,12 @@ class _Traversal:
         return k
 
     # ---- one region ------------------------------------------------------------
-    def _facet_points(self, M, MsT, lp, todo, want_centre, s):
+    def _facet_points(self, M, signed, lp, todo, want_centre, s):
         """Exact facet points for the pairs whose LP found one, and the rounded centre if it is inside.
 
-        One exact product checks the rounded centre and every candidate; the
-        few that fail are retried once with a finer rounding.
+        ``signed`` gives the exact signs of every form at the candidates (the
+        proven float filter, exact integers where it is undecided); the few
+        that fail are retried once with a finer rounding.
         """
         rc, center, radius, tstar, pts, _, status = lp
         W = self.W
@@ -169,7 +174,7 @@ class _Traversal:
                 cand.append(W.facet_candidate(M, h, pts[h], tstar[h], 0))
                 owner.append(h)
         good, centre, retry = {}, None, []
-        for (P, Q), h, row in zip(cand, owner, W.signed(MsT, cand)):
+        for (P, Q), h, row in zip(cand, owner, signed(cand)):
             if h < 0:
                 if W.is_interior(P, Q, row):
                     centre = (P, Q)
@@ -179,7 +184,7 @@ class _Traversal:
                 retry.append(h)
         if retry:
             cand2 = [W.facet_candidate(M, h, pts[h], tstar[h], 24) for h in retry]
-            for (P, Q), h, row in zip(cand2, retry, W.signed(MsT, cand2)):
+            for (P, Q), h, row in zip(cand2, retry, signed(cand2)):
                 if W.is_facet_point(P, Q, row, h, s):
                     good[h] = (P, Q)
         return good, centre
@@ -190,24 +195,25 @@ class _Traversal:
         entry = self.entries.pop(r, None)     # needed only here: freed as soon as r is visited
         t0 = time.perf_counter()
         M = self.F.forms(s)
-        A, c = float_forms(M, self.scales_np, self.n0)
-        cls = classes(M)
+        rf = RegionFloats(M)
+        A, c = float_forms(rf.F, self.scales_np, self.n0)
+        cls = filtered_classes(M, rf)
         if cls:
             self.classes[r] = cls
         if cls or 0 in s:
             self._note_classes(r, s, cls)
-        todo = [0 if (r, h) in self.facets or s[h] == 0 else 1 for h in range(self.H)]
+        todo = self._todo(r, s)
         t1 = time.perf_counter()
         lp = region_lps(A, c, s, self.fbox, todo)
         t2 = time.perf_counter()
         self.stats["facet_lps"] += sum(todo)
         rc, center, radius, tstar, _, supp, status = lp
-        MsT = self.W.signed_forms(M, s)
-        good, pt = self._facet_points(M, MsT, lp, todo, start_homog is None, s)
+        signed = lambda pts: rf.signs(M, s, pts)  # noqa: E731
+        good, pt = self._facet_points(M, signed, lp, todo, start_homog is None, s)
         if start_homog is not None:
             pt = start_homog
         elif pt is None:
-            pt = self.W.interior(s, M, MsT, center, radius if rc == 0 else None, entry)
+            pt = self.W.interior(s, M, signed, center, radius if rc == 0 else None, entry)
         if pt is None:
             self.stats["exact_points"] += 1
             pt = self.X.interior(s, M)
@@ -216,14 +222,33 @@ class _Traversal:
         self.points[r] = None if pt is None else from_homogeneous(*pt)
         want = [1 if (todo[h] and h not in good and status[h] == 0 and tstar[h] <= FLAT_TOL) else 0
                 for h in range(self.H)]
+        rest = [h for h in range(self.H) if todo[h]]
+        if self.lean and any(want):
+            # the float filter proves most Farkas signs; the compact form needs only the support
+            hs, codes = rf.farkas_proven(s, supp, want, self.filter_box)
+            self._put_supports(r, hs, codes)
+            for h in hs:
+                want[h] = 0
+            proven = set(hs)
+            rest = [h for h in rest if h not in proven]
         raw = self.W.farkas_c(M, s, supp, want)
-        for h in range(self.H):
-            if todo[h] and (r, h) not in self.facets:
+        for h in rest:
+            if (r, h) not in self.facets:
                 self._resolve(r, h, s, M, lp, good, raw, cls.get(h, [h]))
         t3 = time.perf_counter()
         self.stats["forms_s"] += t1 - t0
         self.stats["lp_s"] += t2 - t1
         self.stats["exact_s"] += t3 - t2
+
+    def _todo(self, r, s):
+        """1 for the neurons of region r whose pair is still to decide (label non-zero, no entry yet)."""
+        row = self.facets.decided(r)
+        if row is None:
+            return [1 if v else 0 for v in s]
+        return [1 if (v and x is None) else 0 for x, v in zip(row, s)]
+
+    def _put_supports(self, r, hs, codes):
+        self.facets.put_supports(r, hs, supports(codes))
 
     def _note_classes(self, r, s, cls):
         """Record what is non-simple on region r: neurons identically zero, coinciding zero sets."""
@@ -401,7 +426,7 @@ class _Traversal:
         else:
             remap = {i: j for j, i in enumerate(done_idx)}
             regs = [Region(remap[i], patterns[i], points[i], self.net) for i in done_idx]
-            fac = {}
+            fac = PairStore(self.H)
             for (r, h), e in self.facets.items():
                 if r not in remap:
                     continue

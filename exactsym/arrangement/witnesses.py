@@ -153,8 +153,11 @@ class Witnesses:
         return all(v > 0 for k, v in enumerate(row) if k != h and s[k] != 0)
 
     # ---- interior point ------------------------------------------------------
-    def interior(self, s, M, MsT, center, radius, entry):
-        """An exact rational point of the region (rounded LP centre, else pushed facet witness)."""
+    def interior(self, s, M, signed, center, radius, entry):
+        """An exact rational point of the region (rounded LP centre, else pushed facet witness).
+
+        ``signed(pts)``: rows of exact signs (or values) of ``s_k z_k`` at the points.
+        """
         from .forms import to_homogeneous
         cands = []
         if radius is not None and radius > 0 and all(math.isfinite(v) for v in center):
@@ -162,7 +165,7 @@ class Witnesses:
             for extra in (0, 16, 40):
                 cands.append(to_homogeneous(center, bits + extra))
         if cands:
-            for (P, Q), row in zip(cands, self.signed(MsT, cands)):
+            for (P, Q), row in zip(cands, signed(cands)):
                 if self.is_interior(P, Q, row):
                     return P, Q
         if entry is not None:
@@ -172,7 +175,7 @@ class Witnesses:
             for k in range(4, 400, 6):
                 Q2 = Q << k
                 P2 = [p * (1 << k) + s[h] * ai * Q for p, ai in zip(P, a)]
-                row = self.signed(MsT, [(P2, Q2)])[0]
+                row = signed([(P2, Q2)])[0]
                 if self.is_interior(P2, Q2, row):
                     return P2, Q2
         return None

@@ -123,16 +123,29 @@ class _IntNet:
         return tuple(lab)
 
     def forms(self, pattern):
+        """Integer forms of every hidden neuron on ``pattern`` (rows shared between calls: read only).
+
+        Layer l's rows depend only on the labels of the layers before it; they
+        are cached per pattern prefix (cleared when the cache is full).
+        """
         n0 = self.n0
         prev = [[int(i == j) for j in range(n0)] + [0] for i in range(n0)]   # x itself
         out = []
         h = 0
+        if not hasattr(self, "_cache"):
+            self._cache = {}
         for l, (W, b) in enumerate(self.layers[:-1]):
-            rows = []
-            for row, bi in zip(W, b):
-                r = [sum(w * p[j] for w, p in zip(row, prev)) for j in range(n0 + 1)]
-                r[n0] += bi * self.S[l]
-                rows.append(r)
+            key = (l, tuple(pattern[:h]))
+            rows = self._cache.get(key)
+            if rows is None:
+                rows = []
+                for row, bi in zip(W, b):
+                    r = [sum(w * p[j] for w, p in zip(row, prev)) for j in range(n0 + 1)]
+                    r[n0] += bi * self.S[l]
+                    rows.append(r)
+                if len(self._cache) >= 8192:
+                    self._cache.clear()
+                self._cache[key] = rows
             out.extend(rows)
             prev = [r if pattern[h + j] > 0 else [0] * (n0 + 1) for j, r in enumerate(rows)]
             h += len(rows)

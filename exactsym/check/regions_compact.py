@@ -101,6 +101,16 @@ def _det(A):
     n = len(A)
     if n <= 2:       # the common supports (n0 = 1, 2): no elimination needed
         return A[0][0] * A[1][1] - A[0][1] * A[1][0] if n == 2 else (A[0][0] if n else 1)
+    if n == 3:       # n0 = 3: the cofactor expansion (no division)
+        (a, b, c), (d, e, f), (g, h, i) = A
+        return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    if n == 4:       # n0 = 4: Laplace along the first two rows (six 2x2 minors of each pair)
+        (a0, a1, a2, a3), (b0, b1, b2, b3), (c0, c1, c2, c3), (d0, d1, d2, d3) = A
+        s01, s02, s03 = a0 * b1 - a1 * b0, a0 * b2 - a2 * b0, a0 * b3 - a3 * b0
+        s12, s13, s23 = a1 * b2 - a2 * b1, a1 * b3 - a3 * b1, a2 * b3 - a3 * b2
+        c23, c13, c12 = c2 * d3 - c3 * d2, c1 * d3 - c3 * d1, c1 * d2 - c2 * d1
+        c03, c02, c01 = c0 * d3 - c3 * d0, c0 * d2 - c2 * d0, c0 * d1 - c1 * d0
+        return s01 * c23 - s02 * c13 + s03 * c12 + s12 * c03 - s13 * c02 + s23 * c01
     A = [list(r) for r in A]
     sign, prev = 1, 1
     for k in range(n - 1):
@@ -128,6 +138,14 @@ def _solve_unique(cols, target):
     m, n = len(cols), len(target)
     if m == 0:
         return ([], 1) if not any(target) else None
+    if m == n:
+        # square: det(B) = det(B^T), the rows of B^T are the columns; with det != 0 Cramer's
+        # rule gives the unique solution exactly, so no row check is needed
+        den = _det(cols)
+        if den == 0:
+            return None
+        num = [_det(cols[:j] + [target] + cols[j + 1:]) for j in range(m)]
+        return (num, den) if den > 0 else ([-v for v in num], -den)
     for rows in combinations(range(n), m):
         B = [[cols[j][i] for j in range(m)] for i in rows]
         den = _det(B)

@@ -1,5 +1,6 @@
 """``exactsym regions NET [--box LO,HI] [--cert OUT[.gz]] [--full-evidence] [--graph OUT]
-[--plot OUT.png] [--max-regions N] [--time-limit S] [--max-memory MB] [--workers N] [--json]``: certified
+[--plot OUT.png] [--max-regions N] [--time-limit S] [--max-memory MB] [--workers N] [--scheduler ADDR]
+[--json]``: certified
 activation-region enumeration.
 
 The certificate is written in the compact form (``pairs``: crossings name
@@ -54,6 +55,9 @@ def add_arguments(sp) -> None:
                     help="stop when the process uses MB MiB (default: half the memory available at the start)")
     sp.add_argument("--workers", type=positive_int, default=None, metavar="N",
                     help="visit regions on N processes (chunked search: the same result for every N)")
+    sp.add_argument("--scheduler", metavar="ADDR",
+                    help="visit regions on a dask.distributed cluster (tcp://host:8786): the chunked search "
+                         "again, the same result as --workers N")
     sp.add_argument("--full-evidence", action="store_true",
                     help="write facet points and Farkas multipliers out (the original, larger form)")
 
@@ -68,8 +72,19 @@ def cmd_regions(args) -> int:
     dim = net.n0 if points is None else len(points) - 1
     if args.plot and dim not in (1, 2):
         raise UsageError(f"--plot needs n0 = 1 or 2 or a --slice; {args.net} has n0 = {net.n0}")
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--scheduler needs dask.distributed (pip install 'exactsym[dask]')") from None
     t0 = time.perf_counter()
-    res, sres = _enumerate(args, net, box, points)
+    try:
+        res, sres = _enumerate(args, net, box, points)
+    except (OSError, TimeoutError) as e:
+        if not args.scheduler:
+            raise
+        raise UsageError(f"--scheduler {args.scheduler!r}: cannot use the cluster ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''})") from None
     elapsed = time.perf_counter() - t0
     cert_path = _write_certificate(args, res, sres)
     graphs = write_graphs(res, args.graph) if args.graph else None
@@ -93,7 +108,8 @@ def _enumerate(args, net, box, points):
     kw = dict(box=box, max_regions=args.max_regions, time_limit=args.time_limit,
               progress=not args.quiet and not args.json,
               max_memory=args.max_memory if args.max_memory else "auto",
-              lean=not (args.full_evidence or args.graph or args.plot), workers=args.workers)
+              lean=not (args.full_evidence or args.graph or args.plot), workers=args.workers,
+              scheduler=args.scheduler)
     if points is None:
         return regions(net, **kw), None
     sres = slice_regions(net, points, **kw)
