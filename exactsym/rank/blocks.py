@@ -419,6 +419,10 @@ def _candidate_blocks(net, meta, sup):
     for n in hidden:
         if 0 < count[n] < m:
             yield single[n] + meta.biases(n[0] + 1)
+    out_layer = [c for k in range(arch[d]) for c in meta.incoming(d, k)]
+    for n in hidden:   # a last-layer neuron with the whole output layer (its activation is compensable)
+        if n[0] == d - 1 and count[n]:
+            yield sorted(set(meta.incoming(*n) + out_layer))
 
 
 def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,
