@@ -141,27 +141,64 @@ def _line_segment(a, c, win, others):
     return (p0[0] + lo * d[0], p0[1] + lo * d[1]), (p0[0] + hi * d[0], p0[1] + hi * d[1])
 
 
-def _affine(reg):
-    A, c = reg.affine_map
-    return [([float(v) for v in row], float(ci)) for row, ci in zip(A, c)]
+class _FloatForms:
+    """Every neuron's and output's affine form on a region, composed in float64 from the pattern.
+
+    Drawing only: the exact forms (:attr:`Region.inequalities`) are Fraction compositions that cost
+    far more than the figure on networks with thousands of regions.
+    """
+
+    def __init__(self, net):
+        import numpy as np
+        self.net = net
+        self.W = [np.array([[float(v) for v in row] for row in W], dtype=float).reshape(len(b), -1)
+                  for W, b in net.layers]
+        self.b = [np.array([float(v) for v in b], dtype=float) for _, b in net.layers]
+        self.cache = {}
+
+    def forms(self, reg):
+        """``[(a, c)]`` for the H hidden neurons then the outputs: pre-activation = a . x + c."""
+        import numpy as np
+        got = self.cache.get(reg.index)
+        if got is not None:
+            return got
+        n0 = self.net.n0
+        A, c = np.eye(n0), np.zeros(n0)
+        out, h = [], 0
+        for l, (W, b) in enumerate(zip(self.W, self.b)):
+            Z, z = W @ A, W @ c + b
+            out += [(list(Z[i]), float(z[i])) for i in range(len(b))]
+            if l + 1 < len(self.W):
+                on = np.array([s > 0 for s in reg.pattern[h:h + len(b)]], dtype=float)
+                A, c = Z * on[:, None], z * on
+                h += len(b)
+        self.cache[reg.index] = out
+        return out
+
+    def inequalities(self, reg):
+        H = self.net.H
+        return [([s * v for v in a], s * c) for s, (a, c) in zip(reg.pattern, self.forms(reg)[:H])]
+
+    def affine(self, reg):
+        return self.forms(reg)[self.net.H:]
 
 
-def _fill_regions(ax, result, ineqs, win, heat):
+def _fill_regions(ax, result, ineqs, win, heat, ff):
     """Pale pattern colours, or a heat map of F_heat; returns the mappable for a colour bar."""
     polys = {r.index: _polygon(ineqs[r.index], win) for r in result.regions}
-    if heat is None:
-        for reg in result.regions:
-            poly = polys[reg.index]
-            if len(poly) >= 3:
-                ax.fill([p[0] for p in poly], [p[1] for p in poly], color=_pale(reg.pattern),
-                        edgecolor="white", linewidth=0.4, zorder=1)
+    if heat is None:   # one collection, not one artist per region (thousands of regions)
+        from matplotlib.collections import PolyCollection
+        keep = [reg for reg in result.regions if len(polys[reg.index]) >= 3]
+        ax.add_collection(PolyCollection([polys[reg.index] for reg in keep],
+                                         facecolors=[_pale(reg.pattern) for reg in keep],
+                                         edgecolors="white", linewidths=0.4, zorder=1))
         return None
     xs, ys, zs, tris = [], [], [], []
     for reg in result.regions:
         poly = polys[reg.index]
         if len(poly) < 3:
             continue
-        a, c = _affine(reg)[heat]
+        a, c = ff.affine(reg)[heat]
         base = len(xs)
         for x, y in poly:
             xs.append(x)
@@ -177,8 +214,9 @@ def _draw_facets(ax, result, ineqs, win, labels):
     net = result.net
     layer = _layer_of(net)
     names = _names(net)
+    from matplotlib.collections import LineCollection
     best = {}
-    seen_layers = set()
+    segs = {}   # layer -> segments: one collection per layer (thousands of facets)
     for (r, h), e in result.facets.items():
         if e[0] != "facet" or r > e[1]:
             continue
@@ -187,16 +225,14 @@ def _draw_facets(ax, result, ineqs, win, labels):
         if seg is None:
             continue
         (px, py), (qx, qy) = seg
-        col, ls = LAYER_STYLES[(layer[h] - 1) % len(LAYER_STYLES)]
-        lab = None
-        if layer[h] not in seen_layers:
-            seen_layers.add(layer[h])
-            lab = f"bent hyperplanes of layer {layer[h]}"
-        ax.plot([px, qx], [py, qy], color=col, linestyle=ls, linewidth=1.3, zorder=3, label=lab,
-                solid_capstyle="butt")
+        segs.setdefault(layer[h], []).append(seg)
         length = (qx - px) ** 2 + (qy - py) ** 2
         if length > best.get(h, (0, None))[0]:
             best[h] = (length, ((px + qx) / 2, (py + qy) / 2))
+    for lay in sorted(segs):
+        col, ls = LAYER_STYLES[(lay - 1) % len(LAYER_STYLES)]
+        ax.add_collection(LineCollection(segs[lay], colors=col, linestyles=[ls], linewidths=1.3, zorder=3,
+                                         label=f"bent hyperplanes of layer {lay}", capstyle="butt"))
     if labels:
         _place_labels(ax, best, names, layer, win)
 
@@ -215,12 +251,13 @@ def _place_labels(ax, best, names, layer, win):
                     bbox=dict(boxstyle="round,pad=0.15", fc=col, alpha=0.9, lw=0))
 
 
-def _draw_level_set(ax, result, ineqs, win, level):
+def _draw_level_set(ax, result, ineqs, win, level, ff):
     """F_1 = level (one output) or the boundaries of argmax_k F_k (several), region by region."""
+    from matplotlib.collections import LineCollection
     n_out = result.net.n_out
-    drawn = False
+    segs = []
     for reg in result.regions:
-        F = _affine(reg)
+        F = ff.affine(reg)
         own = ineqs[reg.index]
         pairs = [(0, None)] if n_out == 1 else [(i, j) for i in range(n_out) for j in range(i + 1, n_out)]
         for i, j in pairs:
@@ -234,12 +271,11 @@ def _draw_level_set(ax, result, ineqs, win, level):
                 others = own + [([F[i][0][0] - F[t][0][0], F[i][0][1] - F[t][0][1]], F[i][1] - F[t][1])
                                 for t in range(n_out) if t not in (i, j)]
             seg = _line_segment(a, c, win, others)
-            if seg is None:
-                continue
-            (px, py), (qx, qy) = seg
-            ax.plot([px, qx], [py, qy], color="black", linewidth=2.0, zorder=4,
-                    label=None if drawn else ("decision boundary" if n_out > 1 else f"level set F = {level:g}"))
-            drawn = True
+            if seg is not None:
+                segs.append(seg)
+    if segs:
+        ax.add_collection(LineCollection(segs, colors="black", linewidths=2.0, zorder=4,
+                                         label="decision boundary" if n_out > 1 else f"level set F = {level:g}"))
 
 
 def _mark_slice_points(ax):
@@ -250,13 +286,14 @@ def _mark_slice_points(ax):
 
 
 def _plot_plane(ax, fig, result, labels, points, level, heat, window, axis_names, slice_marks=False):
-    ineqs = {r.index: [([float(v) for v in a], float(c)) for a, c in r.inequalities] for r in result.regions}
+    ff = _FloatForms(result.net)
+    ineqs = {r.index: ff.inequalities(r) for r in result.regions}
     x0, x1, y0, y1 = window or frame(result, ineqs)
     win = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    mappable = _fill_regions(ax, result, ineqs, win, heat)
+    mappable = _fill_regions(ax, result, ineqs, win, heat, ff)
     _draw_facets(ax, result, ineqs, win, labels)
     if level is not None:
-        _draw_level_set(ax, result, ineqs, win, level)
+        _draw_level_set(ax, result, ineqs, win, level, ff)
     if points:
         from fractions import Fraction
         ax.scatter([float(Fraction(p[0])) for p in points], [float(Fraction(p[1])) for p in points], s=9, c="black",

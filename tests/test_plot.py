@@ -34,3 +34,19 @@ def test_line_plot_and_bad_heat(tmp_path):
     assert (tmp_path / "l.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="out of range"):
         plot_regions(res, tmp_path / "x.png", heat=3)
+
+
+def test_float_forms_for_drawing_agree_with_the_exact_inequalities():
+    from exactsym import random_network
+    from exactsym.arrangement import regions
+    from exactsym.plot import _FloatForms
+    net = random_network([2, 5, 4, 2], seed=3)
+    res = regions(net, progress=False)
+    ff = _FloatForms(net)
+    for reg in res.regions:
+        for (a, c), (fa, fc) in zip(reg.inequalities, ff.inequalities(reg)):
+            assert abs(float(c) - fc) <= 1e-9 * (1 + abs(fc))
+            assert all(abs(float(v) - w) <= 1e-9 * (1 + abs(w)) for v, w in zip(a, fa))
+        A, c = reg.affine_map
+        for row, ci, (fa, fc) in zip(A, c, ff.affine(reg)):
+            assert abs(float(ci) - fc) <= 1e-9 * (1 + abs(fc))
