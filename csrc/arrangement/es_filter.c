@@ -13,13 +13,24 @@
 #if DBL_MANT_DIG != 53 || FLT_RADIX != 2
 #error "es_filter.c needs IEEE 754 binary64 doubles"
 #endif
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
+#error "es_filter.c must not be built with -ffast-math / -Ofast (the error bound assumes IEEE semantics)"
+#endif
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#include <xmmintrin.h>
+/* SSE arithmetic obeys MXCSR, not the x87 word that fegetround() reads on glibc: require
+ * round-to-nearest (RC bits 13-14 clear) and no flush-to-zero / denormals-are-zero (bits 15, 6). */
+static int mxcsr_ok(void) { return (_mm_getcsr() & 0xE040u) == 0; }
+#else
+static int mxcsr_ok(void) { return 1; }
+#endif
 
 #define BOUND_REL 0x1p-47      /* 64 u, u = 2^-53 */
 #define BOUND_ABS 0x1p-1000
 #define IN_MAX 0x1p1000        /* inputs (before scaling) are below this, or refused */
 #define IN_MIN 0x1p-1000       /* non-zero inputs are at least this */
 
-int es_filter_ready(void) { return fegetround() == FE_TONEAREST; }
+int es_filter_ready(void) { return fegetround() == FE_TONEAREST && mxcsr_ok(); }
 
 /* det and permanent of the k x k submatrix: rows row..n-1, the columns in mask (k of them). */
 static void laplace(int n, const double *A, int row, unsigned mask, double *d, double *p) {
