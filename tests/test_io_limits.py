@@ -272,3 +272,22 @@ def test_item12_8000_digit_entries_refused_in_one_line(tmp_path, run_cli, cmd, e
     """Past MAX_DIGITS (4000) digits an entry is refused while parsing, by every subcommand."""
     p = write(tmp_path, net_obj(first=entry))
     assert_bad(run_cli, tmp_path, [cmd, p], [str(p)], ["absurdly"])
+
+
+def test_composed_forms_too_large_for_float64_are_one_line_errors(run_cli, tmp_path):
+    """Biases of 1e-200 next to O(1) weights: each layer is float-safe, but the composed integer
+    forms overflow float64 in the proposals: exit 2 with one line naming the file, no traceback."""
+    import numpy as np
+    from fractions import Fraction
+    from exactsym import Network
+    from exactsym.network.io import save_network
+    rng = np.random.default_rng(0)
+    arch, layers = [3, 6, 5, 1], []
+    for fi, n in zip(arch[:-1], arch[1:]):
+        W, b = rng.normal(0, (2 / fi) ** .5, size=(n, fi)), rng.normal(0, .1, size=n) * 1e-200
+        layers.append(([[Fraction(float(v)) for v in r] for r in W], [Fraction(float(v)) for v in b]))
+    f = tmp_path / "tiny.json"
+    save_network(Network(arch, layers), f)
+    code, out, err = run_cli("regions", f)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert str(f) in err and "too large for the float64 proposals" in err

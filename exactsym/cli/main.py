@@ -150,7 +150,15 @@ def main(argv=None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_BAD_INPUT
         check_paths(args)  # every output path is valid and no input is overwritten, before any work
-        code = args.func(args)
+        try:
+            code = args.func(args)
+        except OverflowError as e:
+            # a composed integer form (products over the layers) outgrew float64 in a float proposal:
+            # refuse in one line rather than answer from a float or print a traceback
+            raise InputError(getattr(args, "net", None) or "input",
+                             f"numbers too large for the float64 proposals ({e}); entries spanning so many "
+                             "orders of magnitude are not supported by this command (info and canon are exact)"
+                             ) from None
         if want_json:
             sys.stdout.write(json.dumps(envelope(args, code, t0, getattr(args, "json_out", None) or {})) + "\n")
         elif getattr(args, "text_out", False):
