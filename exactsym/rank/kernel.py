@@ -197,6 +197,8 @@ def _pivot_block(el, cols):
 #: CRT rounds (one full elimination each) are tried only while a round is cheap: rows x D x r
 #: below this; otherwise the open directions go straight to p-adic lifting.
 CRT_WORK_LIMIT = 2e10
+#: ... and only for at most this many open directions (more are rarely all small).
+CRT_MAX_OPEN = 4
 #: Up to this rank the open directions are solved by FLINT on the pivot minor (fast in C for
 #: small minors, where the p-adic loop would be all Python overhead).
 SMALL_MINOR = 400
@@ -210,7 +212,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
     re-runs it mod another prime; ``primes``: an iterator of fresh primes.
     ``local_blocks``: look for local block kernels first (:mod:`.blocks`); ``crt_primes``: CRT
-    rounds before p-adic lifting (default: 3 when a round is cheap, see ``CRT_WORK_LIMIT``, else 0);
+    rounds before p-adic lifting (default: 3 when a round is cheap and few directions are open, see
+    ``CRT_WORK_LIMIT`` and ``CRT_MAX_OPEN``, else 0);
     ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``).
     Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
     the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
@@ -256,8 +259,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
             info["solved"] = len(C1)
             info["vectors"] = (C1, order, got)
             return _finish(net, info, free, Z, C1, p)
-    if crt_primes is None:
-        crt_primes = 3 if len(points) * net.n_out * D * r < CRT_WORK_LIMIT else 0
+    if crt_primes is None:   # CRT pays only if it finishes every direction; p-adic is set up anyway
+        crt_primes = 3 if len(C1) <= CRT_MAX_OPEN and len(points) * net.n_out * D * r < CRT_WORK_LIMIT else 0
     for _ in range(min(max_primes, crt_primes)):
         if time_limit is not None and time.monotonic() - t0 > time_limit:
             return "unsettled", dict(info, why="time limit during kernel reconstruction")
