@@ -115,31 +115,22 @@ def test_relucent_regions(benchmark, arch):
 F64_ARCHS = [(2, 16, 16, 1), (3, 16, 16, 1)]
 
 _F64_SCRIPT = r"""
-import gzip, json, resource, sys, time
-import numpy as np
-from fractions import Fraction
-from exactsym import Network
+import gzip, json, os, resource, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[4]))
+from bench_regions import load_spec
 from exactsym.arrangement import regions
 from exactsym.arrangement.evidence import write_certificate
 from exactsym.check import check_file
 arch, workers, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-rng = np.random.default_rng(0)
-layers = []
-for fan_in, n in zip(arch[:-1], arch[1:]):
-    W = rng.normal(0.0, (2.0 / fan_in) ** 0.5, size=(n, fan_in))
-    b = rng.normal(0.0, 0.1, size=n)
-    layers.append(([[Fraction(float(v)) for v in r] for r in W], [Fraction(float(v)) for v in b]))
-net = Network(list(arch), layers)
+net = load_spec("kaiming:" + ",".join(str(v) for v in arch))
 t0 = time.perf_counter()
 res = regions(net, progress=False, lean=True, workers=workers)
 write_certificate(res, path)
 t_enum = time.perf_counter() - t0
 rss_enum = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-import exactsym.arrangement.memory as mem
 t1 = time.perf_counter()
 ok = check_file(path)
 t_check = time.perf_counter() - t1
-import os
 raw = open(path, "rb").read()
 print(json.dumps({"regions": res.count, "complete": res.complete, "valid": ok.valid,
                   "enumerate_and_write_s": round(t_enum, 2), "check_s": round(t_check, 2),
@@ -157,7 +148,8 @@ def _f64_run(arch, workers, path):
     import sys
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", _F64_SCRIPT, json.dumps(list(arch)), json.dumps(workers),
-                          str(path)], capture_output=True, text=True, env=env, check=True)
+                          str(path), os.path.abspath(__file__)], capture_output=True, text=True, env=env,
+                         check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
