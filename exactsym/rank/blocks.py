@@ -201,11 +201,10 @@ def factors_int(net: Network, points, labels):
     arch, d = net.architecture, net.depth
     m = len(points)
     q, Wi, bi = [None], [None], [None]
-    for W, b in net.layers:
-        ql = math.lcm(*[v.denominator for row in W for v in row], *[v.denominator for v in b])
-        q.append(ql)
-        Wi.append(flint.fmpz_mat([[int(v * ql) for v in row] for row in W]))
-        bi.append([int(v * ql) for v in b])
+    for A_l, c_l, q_l in net.integer_layers():
+        q.append(q_l)
+        Wi.append(flint.fmpz_mat(A_l))
+        bi.append(c_l)
     s = [math.lcm(*[v.denominator for v in x]) if len(x) else 1 for x in points]
     A0 = [[int(v * sx) for v in x] for x, sx in zip(points, s)]
     A, S = [np.array(A0, dtype=object).reshape(m, arch[0])], [np.array(s, dtype=object)]

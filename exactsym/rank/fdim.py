@@ -684,7 +684,7 @@ def _method(info) -> str:
     if len(info["primes"]) > 1:
         how.append(f"CRT over {len(info['primes'])} primes")
     if info.get("padic"):
-        how.append(f"p-adic lifting ({info['padic']})")
+        how.append(f"p-adic lifting: {info['padic']}")
     rec = f"{k} reconstructed ({', '.join(how)})" if k else "none reconstructed"
     return (f"kernel basis: {info['zero_columns']} zero columns, {info['known']} known kernel vectors "
             f"(zero columns and scaling generators), {info.get('local', 0)} from local blocks, {rec}; "

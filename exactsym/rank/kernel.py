@@ -90,14 +90,7 @@ def known_kernel_split(net: Network, zero_cols, free: list, p: int, span: bool =
     k = len(free)
     if k == 0:
         return (0, [], ModSpan(0, p)) if span else (0, [])
-    pos = {c: t for t, c in enumerate(free)}
-    rows = []
-    for c in zero_cols:
-        row = np.zeros(k, dtype=np.uint64)
-        row[pos[int(c)]] = 1   # zero columns are never pivots
-        rows.append(row)
-    for g in scaling_generators(net):
-        rows.append(residues([g[c] for c in free], p))
+    rows = _known_rows(net, zero_cols, free, p)
     e = _modp.Eliminator(k, k, p)
     if rows:
         with blas_threads():
@@ -114,6 +107,20 @@ def known_kernel_split(net: Network, zero_cols, free: list, p: int, span: bool =
         sp.rows = e.basis_matrix().astype(np.int64)[: len(piv)]
         sp.piv = piv
     return e.rank, C1, sp
+
+
+def _known_rows(net: Network, units, free: list, p: int) -> list:
+    """Restrictions to ``free`` mod p of the unit vectors e_c (c in ``units``, free columns) and of
+    the scaling generators."""
+    pos = {c: t for t, c in enumerate(free)}
+    rows = []
+    for c in units:
+        row = np.zeros(len(free), dtype=np.uint64)
+        row[pos[int(c)]] = 1   # zero columns are never pivots
+        rows.append(row)
+    for g in scaling_generators(net):
+        rows.append(residues([g[c] for c in free], p))
+    return rows
 
 
 def rational_reconstruct(u: int, N: int):
@@ -307,13 +314,7 @@ def _finish(net, info, free, Z, C1, p):
     if k == 0:
         return "exact", info
     pos = {c: t for t, c in enumerate(free)}
-    rows = []
-    for c in list(Z) + list(C1):
-        row = np.zeros(k, dtype=np.uint64)
-        row[pos[int(c)]] = 1
-        rows.append(row)
-    for g in scaling_generators(net):
-        rows.append(residues([g[c] for c in free], p))
+    rows = _known_rows(net, list(Z) + list(C1), free, p)   # n_c restricts to e_c
     for cols, ints in info.get("local_vectors", ()):
         row = np.zeros(k, dtype=np.uint64)
         for c, x in zip(cols, ints):
