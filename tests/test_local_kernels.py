@@ -240,6 +240,7 @@ def test_local_blocks_stop_at_the_deadline():
     free = list(range(net.D))
     sp = bl.ModSpan(len(free), 1048583)
     assert bl.local_kernel_vectors(net, pts, lab, 1048583, free, sp, deadline=time.monotonic() - 1) == []
+    assert bl.local_kernel_vectors(net, pts, lab, 1048583, free, sp)    # without it, the blocks find vectors
 
 
 @pytest.mark.parametrize("seed", [6, 11, 23])
