@@ -379,8 +379,37 @@ def _exact_null(meta, Fi, cols, pts, sel, all_pts):
     return X
 
 
+def _near_pairs(net, sup):
+    r"""Same-layer neuron pairs whose reach patterns (:func:`support`) differ at h points, 0 < h <=
+    fan-in, closest first. Where both are reached, :math:`v_a\,\delta z_a + v_b\,\delta z_b` can
+    cancel (for the last hidden layer: :math:`\delta W[b] = -(v_a / v_b)\, \delta W[a]`); at the h
+    other points :math:`\delta z` must vanish, h conditions on the fan-in + 1 incoming parameters,
+    so such a pair leaves about fan-in + 1 - h directions that no single neuron carries."""
+    _, reach = sup
+    arch, out = net.architecture, []
+    for l in range(1, net.depth):
+        R = reach[l].astype(np.int64)
+        if not R.shape[0]:
+            continue
+        both = R.T @ R
+        cnt = R.sum(axis=0)
+        ham = cnt[:, None] + cnt[None, :] - 2 * both
+        for a, b in zip(*np.nonzero(np.triu((ham > 0) & (ham <= arch[l - 1]), 1))):
+            if cnt[a] and cnt[b]:
+                out.append((int(ham[a, b]), (l, int(a)), (l, int(b))))
+    out.sort()
+    return [(a, b) for _, a, b in out]
+
+
+#: Marks the place in :func:`_candidate_blocks` where discovered blocks are tried.
+_DISCOVER = None
+#: At most this many minimal-support searches (each about 0.1-0.3 s on the benchmark deficits).
+MAX_DISCOVERED = 64
+
+
 def _candidate_blocks(net, meta, sup):
-    """Blocks in the order of the module docstring: singles, bias-extended singles, rare pairs."""
+    """Blocks in the order of the module docstring; ``_DISCOVER`` marks where the minimal supports
+    found mod p (:mod:`.discover`) are tried, before the long lists of pairs."""
     arch, d = net.architecture, net.depth
     nonzero_in, _ = sup
     hidden = [(l, i) for l in range(1, d) for i in range(arch[l])]
@@ -402,6 +431,9 @@ def _candidate_blocks(net, meta, sup):
         if len(g) > 1 and nonzero_in[g[0][0]][:, g[0][1]].any():
             for a, b in itertools.combinations(g, 2):
                 yield sorted(set(single[a] + single[b]))
+    for a, b in _near_pairs(net, sup)[:MAX_PAIRS]:   # patterns that differ at a few points
+        yield sorted(set(single[a] + single[b]))
+    yield _DISCOVER   # the caller's minimal-support blocks (:mod:`.discover`) go here
     units = [(0, j) for j in range(arch[0])] + hidden
     for j in range(arch[0]):
         single[(0, j)] = meta.outgoing(0, j)
@@ -426,12 +458,14 @@ def _candidate_blocks(net, meta, sup):
 
 def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,
                          zero_cols=(), need: int | None = None, progress=None, factors=None,
-                         deadline: float | None = None):
+                         deadline: float | None = None, kernel_basis=None):
     """Exact local kernel vectors that enlarge ``span`` (restrictions to ``free`` mod p).
 
     ``span`` holds the restrictions of the kernel vectors known so far and is
     extended in place; stops once it has ``need`` vectors (default: ``len(free)``) or at
     ``deadline`` (``time.monotonic()``).
+    ``kernel_basis``: a callable returning the kernel basis mod p of :func:`.discover.kernel_basis_mod`;
+    with it, minimal supports of the open directions are searched (:mod:`.discover`) as blocks too.
     Returns a list of ``(cols, ints)`` sparse integer vectors, each proven in
     :math:`\\ker J` by the lemma of the module docstring.
     """
@@ -446,7 +480,7 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     Z = set(int(c) for c in zero_cols)
     found, seen = [], set()
     all_pts = np.arange(len(points))
-    for block in _candidate_blocks(net, meta, sup):
+    for block in _with_discovered(_candidate_blocks(net, meta, sup), kernel_basis, meta, Z, span, deadline):
         cols = [c for c in block if c not in Z]
         key = tuple(cols)
         if deadline is not None and time.monotonic() > deadline:
@@ -479,6 +513,15 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
         if span.rank >= need:
             break
     return found
+
+
+def _with_discovered(blocks, kernel_basis, meta, Z, span, deadline):
+    for block in blocks:
+        if block is not _DISCOVER:
+            yield block
+        elif kernel_basis is not None:
+            from .discover import column_groups, discovered_blocks
+            yield from discovered_blocks(kernel_basis, column_groups(meta, Z), span, MAX_DISCOVERED, deadline)
 
 
 def _restrict(cols, vals, pos, n, p):
