@@ -98,6 +98,8 @@ def test_jvp_is_zero_agrees_with_the_fraction_product():
         w[c0] += 1
         truth = all(sum(row[c] * w[c] for c in range(net.D)) == 0 for row in J)
         assert fac.annihilates(list(range(net.D)), w) == truth
+        # the plain per-neuron sum (no FLINT) is the same test
+        assert bl.jvp_is_zero(fac.meta, fac.exact, list(range(net.D)), w, np.arange(len(pts))) == truth
         assert truth is False or not any(J[r][c0] for r in range(len(J)))
 
 
@@ -150,8 +152,8 @@ def test_exact_null_rejects_a_solve_on_too_few_rows():
     R = bl.block_rows(fac.meta, bl.support(net, pts, lab), cols)
     assert len(R) > 3
     allp = np.arange(len(pts))
-    assert bl._exact_null(fac.meta, fac.exact, cols, R, [0], allp) is None
-    X = bl._exact_null(fac.meta, fac.exact, cols, R, range(len(R)), allp)
+    assert bl._exact_null(fac.meta, fac.exact, cols, R, [0], fac.annihilates) is None
+    X = bl._exact_null(fac.meta, fac.exact, cols, R, range(len(R)), fac.annihilates)
     assert X is not None and X.shape[1] == 1      # the scaling generator only
 
 

@@ -305,8 +305,47 @@ class BatchFactors:
         return self._exact
 
     def annihilates(self, cols, vals) -> bool:
-        """True iff the integer vector with entries ``vals`` at ``cols`` (0 elsewhere) is in ker J."""
-        return jvp_is_zero(self.meta, self.exact, cols, vals, np.arange(len(self.points)))
+        r"""True iff the integer vector w with entries ``vals`` at ``cols`` (0 elsewhere) is in ker J.
+
+        The same sum as :func:`jvp_is_zero`, every point: per layer l where w has many entries per
+        neuron, the inner sums of the neurons w touches are one FLINT product :math:`[A_{l-1} \mid S_{l-1}]\, W_l^T` (exact
+        integers in C), then weighted by :math:`q_l G_l` and summed."""
+        A, S, qG, q = self.exact
+        meta, m = self.meta, len(self.points)
+        nd = qG[-1].shape[1]
+        per = {}
+        for c, v in zip(cols, vals):
+            if v:
+                per.setdefault(int(meta.lay[c]), {}).setdefault(int(meta.neu[c]), []).append(
+                    (int(meta.inp[c]), int(v)))
+        acc = np.zeros((m, nd), dtype=object)
+        for l, neurons in per.items():
+            idx = sorted(neurons)
+            n_in = A[l - 1].shape[1]
+            if sum(len(e) for e in neurons.values()) <= 4 * len(idx):   # sparse: a few columns each
+                for i in idx:
+                    inner = np.zeros(m, dtype=object)
+                    for j, v in neurons[i]:
+                        inner = inner + (S[l - 1] if j < 0 else A[l - 1][:, j]) * v
+                    acc = acc + qG[l][:, :, i] * inner[:, None]
+                continue
+            V = [[0] * len(idx) for _ in range(n_in + 1)]
+            for t, i in enumerate(idx):
+                for j, v in neurons[i]:
+                    V[j if j >= 0 else n_in][t] = v
+            inner = self._inputs(l) * flint_mat(V)
+            inner = np.array([int(e) for e in inner.entries()], dtype=object).reshape(m, len(idx))
+            acc = acc + (qG[l][:, :, idx] * inner[:, None, :]).sum(axis=2)
+        return not acc.any()
+
+    def _inputs(self, l):
+        r""":math:`[A_{l-1} \mid S_{l-1}]` as a FLINT matrix (m x (n_{l-1} + 1)), built once."""
+        cache = self.__dict__.setdefault("_inputs_cache", {})
+        if l not in cache:
+            A, S, _, _ = self.exact
+            M = np.concatenate([A[l - 1], np.asarray(S[l - 1], dtype=object).reshape(-1, 1)], axis=1)
+            cache[l] = flint_mat(M.tolist())
+        return cache[l]
 
 
 class ModSpan:
@@ -362,10 +401,18 @@ def _null_mod(M, p):
     return N, list(e.independent_rows)
 
 
-def _exact_null(meta, Fi, cols, pts, sel, all_pts):
-    """An integer basis of the null space of the block's rows ``sel``, each vector checked exactly
-    at *every* point of the batch (:func:`jvp_is_zero` on ``all_pts``, so soundness does not rest on
-    the row support); None when a check fails (the prime hid a row dependency)."""
+def flint_mat(rows):
+    import flint
+    return flint.fmpz_mat(rows)
+
+
+def _exact_null(meta, Fi, cols, pts, sel, check, wanted=None):
+    """An integer basis of the null space of the block's rows ``sel`` (primitive columns), each vector
+    checked exactly at *every* point of the batch (``check(cols, ints)``:
+    :meth:`BatchFactors.annihilates`, so soundness does not rest on the row support); None when a
+    check fails (the prime hid a row dependency).
+    With ``wanted`` (a predicate on the integer vector), only the wanted vectors are checked and
+    returned: the others are never used, and the check is the expensive part."""
     import flint
     if not len(sel):
         X = np.eye(len(cols), dtype=object)
@@ -373,10 +420,23 @@ def _exact_null(meta, Fi, cols, pts, sel, all_pts):
         Xf, k = flint.fmpz_mat(_block_rows_int(meta, Fi, cols, pts, sel).tolist()).nullspace()
         X = np.array([[int(Xf[i, j]) for j in range(k)] for i in range(Xf.nrows())], dtype=object)
         X = X.reshape(len(cols), k)
+    keep = []
     for t in range(X.shape[1]):
-        if not jvp_is_zero(meta, Fi, cols, X[:, t], all_pts):
+        g = 0
+        for v in X[:, t]:
+            g = math.gcd(g, int(v))
+        if g == 0:
+            continue
+        ints = [int(v) // g for v in X[:, t]]
+        if wanted is not None and not wanted(ints):
+            continue
+        if not check(cols, ints):
             return None
-    return X
+        keep.append(ints)
+    out = np.empty((len(cols), len(keep)), dtype=object)
+    for t, ints in enumerate(keep):
+        out[:, t] = ints
+    return out
 
 
 def _near_pairs(net, sup):
@@ -479,7 +539,6 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     pos = {c: t for t, c in enumerate(free)}
     Z = set(int(c) for c in zero_cols)
     found, seen = [], set()
-    all_pts = np.arange(len(points))
     for block in _with_discovered(_candidate_blocks(net, meta, sup), kernel_basis, meta, Z, span, deadline):
         cols = [c for c in block if c not in Z]
         key = tuple(cols)
@@ -493,19 +552,16 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
         if not N.shape[1] or not _adds(span, N, cols, pos):
             continue
         Fi = fac.exact
-        X = _exact_null(meta, Fi, cols, pts, sel, all_pts)
+
+        def wanted(ints):
+            return bool(np.any(span.reduce(_restrict(cols, ints, pos, span.n, p))))
+        X = _exact_null(meta, Fi, cols, pts, sel, fac.annihilates, wanted)
         if X is None:   # rare: solve on every row of the block
-            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), all_pts)
+            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), fac.annihilates, wanted)
         if X is None:   # only if the row support were wrong; the check caught it
             continue
         for t in range(X.shape[1]):
-            u = X[:, t]
-            g = 0
-            for v in u:
-                g = math.gcd(g, int(v))
-            if g == 0:
-                continue
-            ints = [int(v) // g for v in u]
+            ints = [int(v) for v in X[:, t]]
             if span.add(_restrict(cols, ints, pos, span.n, p)):
                 found.append((list(cols), ints))
         if progress:
