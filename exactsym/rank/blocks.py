@@ -180,8 +180,14 @@ def jacobian_rows_mod(net: Network, points, labels, p: int, rows) -> np.ndarray:
 
 
 def _mm(X, Y, p):
-    """(X @ Y) mod p for int64 residues, exact: inner sums chunked below 2^62."""
+    """(X @ Y) mod p for int64 residues in [0, p), exact: inner sums chunked below 2^62, or, for
+    p <= 2^21, below 2^53 in float64 (BLAS; (p - 1)^2 * 2048 < 2^53)."""
     out = np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
+    if p <= 1 << 21:
+        Xf, Yf = X.astype(np.float64), Y.astype(np.float64)
+        for s in range(0, X.shape[1], 2048):
+            out = (out + (Xf[:, s:s + 2048] @ Yf[s:s + 2048]).astype(np.int64)) % p
+        return out
     step = max(1, (1 << 62) // max(1, (p - 1) ** 2))
     for s in range(0, X.shape[1], step):
         out = (out + X[:, s:s + step] @ Y[s:s + step]) % p

@@ -12,10 +12,11 @@ Columns are partitioned into *groups*, one per neuron (l, i) of layers 1..d:
 its incoming weights and bias. For a set R of groups, the open directions
 that vanish on R are :math:`\{u : K[R]\, u = 0\} \not\subseteq S`, which holds
 iff some row of a matrix :math:`\Phi` with :math:`\ker \Phi = S` is not in the
-row space of :math:`K[R]`. Greedy removal adds one group (or a whole layer,
-tried first) to R at a time and keeps it removed when the test still holds;
-since the row space only grows, a group once refused stays refused, so one
-pass gives a support that is minimal by inclusion. The columns where the
+row space of :math:`K[R]`. Greedy removal adds a set of groups (a whole
+layer first, then halves of a refused set, down to single groups) to R and
+keeps it removed when the test still holds; since the row space only grows,
+a group once refused on its own stays refused, so one pass gives a support
+that is minimal by inclusion. The columns where the
 resulting mod-p vector is nonzero are handed to :mod:`.blocks` as a block.
 
 Nothing here is trusted: the block is solved exactly and every vector is
@@ -72,10 +73,17 @@ def _reduce(X, E, pe, p):
 
 
 def _echelon(X, p):
-    sp = ModSpan(X.shape[1], p)
-    for row in X:
-        sp.add(row)
-    return sp.rows, sp.piv
+    """Fully reduced echelon rows of X mod p and their pivots (the double-path eliminator)."""
+    from . import _modp
+    from .modular import blas_threads
+    n = X.shape[1]
+    e = _modp.Eliminator(n, n, p)
+    with blas_threads():
+        e.add_rows(np.ascontiguousarray(X.astype(np.uint64)))
+    if not e.rank:
+        return np.zeros((0, n), dtype=np.int64), []
+    assert e.reduced   # the tests below need Gauss-Jordan form
+    return e.basis_matrix().astype(np.int64), list(e.pivots)
 
 
 def _quotient_functionals(span: ModSpan) -> np.ndarray:
@@ -97,19 +105,25 @@ def minimal_support(K: np.ndarray, groups, span: ModSpan):
     Pr = _quotient_functionals(span)
     if not Pr.shape[0]:
         return None
-    E = np.zeros((0, K.shape[1]), dtype=np.int64)
-    pe = []
-    layers = sorted(set(l for l, _ in groups))
-    order = [[cols for l, cols in groups if l == lay] for lay in layers] + [[cols] for _, cols in groups]
-    for part in order:
-        G = _reduce(K[np.concatenate(part)], E, pe, p)
+    state = {"E": np.zeros((0, K.shape[1]), dtype=np.int64), "pe": [], "Pr": Pr}
+
+    def remove(part):
+        """Remove the groups of ``part`` if an open direction still avoids them all; else split."""
+        E, pe = state["E"], state["pe"]
+        G = _reduce(K[np.concatenate([cols for cols in part])], E, pe, p)
         Ge, gp = _echelon(G, p)
         if not gp:
-            continue   # already implied by what is removed
-        Pn = _reduce(Pr, Ge, gp, p)
+            return   # already implied by what is removed
+        Pn = _reduce(state["Pr"], Ge, gp, p)
         if Pn.any():   # some open direction still avoids these groups: keep them removed
-            E = np.vstack([_reduce(E, Ge, gp, p), Ge]) if pe else Ge
-            pe, Pr = pe + list(gp), Pn
+            state.update(E=np.vstack([_reduce(E, Ge, gp, p), Ge]) if pe else Ge, pe=pe + list(gp), Pr=Pn)
+        elif len(part) > 1:   # bisect: a support of s groups among n costs about 2 s log2(n / s) tests
+            remove(part[:len(part) // 2])
+            remove(part[len(part) // 2:])
+
+    for lay in sorted(set(l for l, _ in groups)):
+        remove([cols for l, cols in groups if l == lay])
+    E, pe = state["E"], state["pe"]
     # a vector of ker K[R] (R: the removed groups) outside S
     inside = set(pe)
     for c in range(K.shape[1]):
