@@ -313,45 +313,62 @@ class BatchFactors:
     def annihilates(self, cols, vals) -> bool:
         r"""True iff the integer vector w with entries ``vals`` at ``cols`` (0 elsewhere) is in ker J.
 
-        The same sum as :func:`jvp_is_zero`, every point: per layer l where w has many entries per
-        neuron, the inner sums of the neurons w touches are one FLINT product :math:`[A_{l-1} \mid S_{l-1}]\, W_l^T` (exact
-        integers in C), then weighted by :math:`q_l G_l` and summed."""
-        A, S, qG, q = self.exact
+        The same sum as :func:`jvp_is_zero`, at every point, arranged for FLINT: with
+        :math:`X_l = [A_{l-1} \mid S_{l-1}]` (m x (n_{l-1} + 1)) and :math:`W_l` the entries of w
+        in layer l (neurons x inputs), :math:`c_x J w = \sum_l \operatorname{rowdot}(q_l G_l,\,
+        X_l W_l^T) = \sum_l \operatorname{rowdot}(q_l G_l W_l,\, X_l)`. The product (exact integers
+        in C) is taken on the side that leaves the fewer columns (touched neurons or touched
+        inputs); only those columns are multiplied entrywise in Python."""
+        A, _, qG, _ = self.exact
         meta, m = self.meta, len(self.points)
         nd = qG[-1].shape[1]
         per = {}
         for c, v in zip(cols, vals):
             if v:
-                per.setdefault(int(meta.lay[c]), {}).setdefault(int(meta.neu[c]), []).append(
-                    (int(meta.inp[c]), int(v)))
+                per.setdefault(int(meta.lay[c]), []).append((int(meta.neu[c]), int(meta.inp[c]), int(v)))
         acc = np.zeros((m, nd), dtype=object)
-        for l, neurons in per.items():
-            idx = sorted(neurons)
-            n_in = A[l - 1].shape[1]
-            if sum(len(e) for e in neurons.values()) <= 4 * len(idx):   # sparse: a few columns each
-                for i in idx:
-                    inner = np.zeros(m, dtype=object)
-                    for j, v in neurons[i]:
-                        inner = inner + (S[l - 1] if j < 0 else A[l - 1][:, j]) * v
-                    acc = acc + qG[l][:, :, i] * inner[:, None]
-                continue
-            V = [[0] * len(idx) for _ in range(n_in + 1)]
-            for t, i in enumerate(idx):
-                for j, v in neurons[i]:
-                    V[j if j >= 0 else n_in][t] = v
-            inner = self._inputs(l) * flint_mat(V)
-            inner = np.array([int(e) for e in inner.entries()], dtype=object).reshape(m, len(idx))
-            acc = acc + (qG[l][:, :, idx] * inner[:, None, :]).sum(axis=2)
+        for l, entries in per.items():
+            n_in, n_l = A[l - 1].shape[1], qG[l].shape[2]
+            neurons = sorted(set(i for i, _, _ in entries))
+            inputs = sorted(set(j if j >= 0 else n_in for _, j, _ in entries))
+            if len(neurons) <= len(inputs):   # X_l W_l^T on the touched neurons, then rowdot with q_l G_l
+                at = {i: t for t, i in enumerate(neurons)}
+                V = [[0] * len(neurons) for _ in range(n_in + 1)]
+                for i, j, v in entries:
+                    V[j if j >= 0 else n_in][at[i]] = v
+                Y = _entries(self._flint("X", l) * flint_mat(V), m, len(neurons))
+                acc = acc + (self._fmpz("G", l)[:, :, neurons] * Y[:, None, :]).sum(axis=2)
+            else:   # q_l G_l W_l on the touched inputs, then rowdot with X_l
+                at = {j: t for t, j in enumerate(inputs)}
+                V = [[0] * len(inputs) for _ in range(n_l)]
+                for i, j, v in entries:
+                    V[i][at[j if j >= 0 else n_in]] = v
+                Y = _entries(self._flint("G", l) * flint_mat(V), m * nd, len(inputs)).reshape(m, nd, len(inputs))
+                acc = acc + (Y * self._fmpz("X", l)[:, inputs][:, None, :]).sum(axis=2)
         return not acc.any()
 
-    def _inputs(self, l):
-        r""":math:`[A_{l-1} \mid S_{l-1}]` as a FLINT matrix (m x (n_{l-1} + 1)), built once."""
-        cache = self.__dict__.setdefault("_inputs_cache", {})
-        if l not in cache:
-            A, S, _, _ = self.exact
-            M = np.concatenate([A[l - 1], np.asarray(S[l - 1], dtype=object).reshape(-1, 1)], axis=1)
-            cache[l] = flint_mat(M.tolist())
-        return cache[l]
+    def _fmpz(self, which, l):
+        """The same two arrays as numpy arrays of FLINT integers (products among them stay in C;
+        a FLINT integer times a Python int would convert on every entry)."""
+        cache = self.__dict__.setdefault("_fmpz_cache", {})
+        if (which, l) not in cache:
+            M = self._flint(which, l)
+            arr = _entries(M, M.nrows(), M.ncols())
+            cache[(which, l)] = arr.reshape(len(self.points), -1, M.ncols()) if which == "G" else arr
+        return cache[(which, l)]
+
+    def _flint(self, which, l):
+        r"""FLINT copies, built once: ``"X"``: :math:`[A_{l-1} \mid S_{l-1}]`; ``"G"``:
+        :math:`q_l G_l` as (m n_d) x n_l."""
+        cache = self.__dict__.setdefault("_flint_cache", {})
+        if (which, l) not in cache:
+            A, S, qG, _ = self.exact
+            if which == "X":
+                M = np.concatenate([A[l - 1], np.asarray(S[l - 1], dtype=object).reshape(-1, 1)], axis=1)
+            else:
+                M = qG[l].reshape(-1, qG[l].shape[2])
+            cache[(which, l)] = flint_mat(M.tolist())
+        return cache[(which, l)]
 
 
 class ModSpan:
@@ -405,6 +422,14 @@ def _null_mod(M, p):
     for t, f in enumerate(free):
         N[f, t] = 1
     return N, list(e.independent_rows)
+
+
+def _entries(M, rows, cols):
+    """A FLINT matrix as a (rows x cols) numpy array of its FLINT integers (no conversion)."""
+    out = np.empty(rows * cols, dtype=object)
+    if rows and cols:
+        out[:] = M.entries()
+    return out.reshape(rows, cols)
 
 
 def flint_mat(rows):
