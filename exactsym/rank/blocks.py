@@ -184,7 +184,7 @@ def _mm(X, Y, p):
     p <= 2^21, below 2^53 in float64 (BLAS; (p - 1)^2 * 2048 < 2^53)."""
     out = np.zeros((X.shape[0], Y.shape[1]), dtype=np.int64)
     if p <= 1 << 21:
-        Xf, Yf = X.astype(np.float64), Y.astype(np.float64)
+        Xf, Yf = X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
         for s in range(0, X.shape[1], 2048):
             out = (out + (Xf[:, s:s + 2048] @ Yf[s:s + 2048]).astype(np.int64)) % p
         return out
@@ -386,8 +386,18 @@ class ModSpan:
     def reduce(self, v):
         v = np.asarray(v, dtype=np.int64) % self.p
         if self.piv:
-            v = (v - _mm(v[self.piv][None, :], self.rows, self.p)[0]) % self.p
+            v = (v - _mm(v[self.piv][None, :], self._rows_for_mm(), self.p)[0]) % self.p
         return v
+
+    def _rows_for_mm(self):
+        """``rows``, as float64 once per change when :func:`_mm` takes the float path (the rows
+        are long-lived, the vectors reduced against them many)."""
+        if self.p > 1 << 21:
+            return self.rows
+        cached = getattr(self, "_rf", None)
+        if cached is None or cached[0] is not self.rows:
+            self._rf = cached = (self.rows, self.rows.astype(np.float64))
+        return cached[1]
 
     def add(self, v) -> bool:
         """Add v; True when it was independent of the span."""
