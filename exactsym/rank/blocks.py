@@ -21,14 +21,18 @@ passes an inactive neuron or a zero weight) or when the input
 Which blocks. A neuron active at few points has incoming and outgoing
 columns that live on those points' rows only, so their local kernel is
 large (a neuron active at 5 points with 30 inputs has at least 26 incoming
-directions beyond its scaling generator). The blocks tried, in order:
-``in(l,i) + out(l,i)`` for every hidden neuron, the same plus the biases of
-layer l+1 (a neuron that is always active passes a bias change on
-linearly), then unions of two rarely active neurons. Each block is screened
-mod p (its local nullity, added to the span of what is already known); only
-a block that adds to the span is solved exactly (FLINT, on the rows that
-are independent mod p), and its vectors are accepted only after the exact
-check :math:`J[R, B]\, u = 0` over :math:`\mathbb Z` on *every* row of R.
+directions beyond its scaling generator). The blocks tried, in order
+(``proofs/local-kernels.md`` §5): ``in(l,i) + out(l,i)`` for every hidden
+neuron, rarely nonzero inputs, output rows, always-active neurons with the
+next layer's biases, pairs with the same activation pattern (gl(s)), pairs
+whose patterns differ at a few points, minimal supports of the open
+directions found mod p (:mod:`.discover`), then unions of rarely active
+units and the other bias-extended blocks. Each block is screened mod p (its
+local nullity, added to the span of what is already known); only a block
+that adds to the span is solved exactly (FLINT, on the rows that are
+independent mod p), and each of its vectors that enlarges the span is
+accepted only after the exact check :math:`J w = 0` over :math:`\mathbb Z` at
+*every* point of the batch (:meth:`BatchFactors.annihilates`).
 
 Why it matters. The reduced kernel vectors :math:`n_c` of :mod:`.kernel`
 mix every direction whose support meets the pivot columns; a rarely active
@@ -251,13 +255,19 @@ def _to_obj(M, rows, cols):
 
 
 def _block_matrix_mod(meta, F, cols, pts):
-    A, G, _ = F
+    """The block :math:`J[R, B] \bmod p` (rows: ``pts`` x outputs, columns ``cols``), one broadcast
+    product per layer."""
+    A, G, p = F
     nd = G[-1].shape[1]
+    cols = np.asarray(cols, dtype=np.int64)
     M = np.empty((len(pts) * nd, len(cols)), dtype=np.int64)
-    for t, c in enumerate(cols):
-        l, i, j = meta.lay[c], meta.neu[c], meta.inp[c]
-        g = G[l][pts, :, i]
-        M[:, t] = (g if j < 0 else g * A[l - 1][pts, j][:, None] % F[2]).reshape(-1)
+    lay = meta.lay[cols]
+    for l in np.unique(lay):
+        at = np.nonzero(lay == l)[0]
+        i, j = meta.neu[cols[at]], meta.inp[cols[at]]
+        Ap = A[l - 1][pts]
+        Ap = np.concatenate([Ap, np.ones((len(pts), 1), dtype=np.int64)], axis=1)   # j = -1: the bias
+        M[:, at] = (G[l][pts][:, :, i] * Ap[:, None, np.where(j < 0, Ap.shape[1] - 1, j)] % p).reshape(-1, len(at))
     return M
 
 

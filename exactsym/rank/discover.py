@@ -102,7 +102,7 @@ def minimal_support(K: np.ndarray, groups, span: ModSpan):
     """Columns of one open direction whose group support is minimal by inclusion (module
     docstring), or None when every direction is in the span."""
     p = span.p
-    Pr = _quotient_functionals(span)
+    Phi = Pr = _quotient_functionals(span)
     if not Pr.shape[0]:
         return None
     state = {"E": np.zeros((0, K.shape[1]), dtype=np.int64), "pe": [], "Pr": Pr}
@@ -126,16 +126,18 @@ def minimal_support(K: np.ndarray, groups, span: ModSpan):
     E, pe = state["E"], state["pe"]
     # a vector of ker K[R] (R: the removed groups) outside S
     inside = set(pe)
-    for c in range(K.shape[1]):
-        if c in inside:
-            continue
-        u = np.zeros(K.shape[1], dtype=np.int64)
-        u[c] = 1
-        if pe:
-            u[pe] = (-E[:, c]) % p
-        if np.any(span.reduce(u)):
-            return [int(x) for x in np.nonzero(_mm(K, u[:, None], p)[:, 0])[0]]
-    return None
+    outside = [c for c in range(K.shape[1]) if c not in inside]
+    if not outside:
+        return None
+    U = np.zeros((K.shape[1], len(outside)), dtype=np.int64)   # a basis of ker K[R], one column each
+    U[outside, np.arange(len(outside))] = 1
+    if pe:
+        U[pe, :] = (-E[:, outside]) % p
+    hit = np.nonzero(_mm(Phi, U, p).any(axis=0))[0]
+    if not len(hit):
+        return None
+    u = U[:, hit[0]]
+    return [int(x) for x in np.nonzero(_mm(K, u[:, None], p)[:, 0])[0]]
 
 
 def discovered_blocks(basis, groups, span: ModSpan, limit: int, deadline: float | None = None):
