@@ -267,7 +267,9 @@ def _block_matrix_mod(meta, F, cols, pts):
         i, j = meta.neu[cols[at]], meta.inp[cols[at]]
         Ap = A[l - 1][pts]
         Ap = np.concatenate([Ap, np.ones((len(pts), 1), dtype=np.int64)], axis=1)   # j = -1: the bias
-        M[:, at] = (G[l][pts][:, :, i] * Ap[:, None, np.where(j < 0, Ap.shape[1] - 1, j)] % p).reshape(-1, len(at))
+        ui, inv = np.unique(i, return_inverse=True)
+        Gi = G[l][:, :, ui][pts][:, :, inv]   # (points, outputs, columns): index the few neurons first
+        M[:, at] = (Gi * Ap[:, None, np.where(j < 0, Ap.shape[1] - 1, j)] % p).reshape(-1, len(at))
     return M
 
 
