@@ -571,14 +571,15 @@ def _candidate_blocks(net, meta, sup):
 
 def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span: ModSpan,
                          zero_cols=(), need: int | None = None, progress=None, factors=None,
-                         deadline: float | None = None, kernel_basis=None):
+                         deadline: float | None = None, discovered=None):
     """Exact local kernel vectors that enlarge ``span`` (restrictions to ``free`` mod p).
 
     ``span`` holds the restrictions of the kernel vectors known so far and is
     extended in place; stops once it has ``need`` vectors (default: ``len(free)``) or at
     ``deadline`` (``time.monotonic()``).
-    ``kernel_basis``: a callable returning the kernel basis mod p of :func:`.discover.kernel_basis_mod`;
-    with it, minimal supports of the open directions are searched (:mod:`.discover`) as blocks too.
+    ``discovered``: ``discovered(meta, zero_cols, span, limit, deadline)`` yields further blocks that
+    may depend on the current span (:func:`.discover.discovered_blocks`: minimal supports of the open
+    directions found mod p); they are tried where :func:`_candidate_blocks` marks ``_DISCOVER``.
     Returns a list of ``(cols, ints)`` sparse integer vectors, each proven in
     :math:`\\ker J` by the lemma of the module docstring.
     """
@@ -592,7 +593,7 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     pos = {c: t for t, c in enumerate(free)}
     Z = set(int(c) for c in zero_cols)
     found, seen = [], set()
-    for block in _with_discovered(_candidate_blocks(net, meta, sup), kernel_basis, meta, Z, span, deadline):
+    for block in _with_discovered(_candidate_blocks(net, meta, sup), discovered, meta, Z, span, deadline):
         cols = [c for c in block if c not in Z]
         key = tuple(cols)
         if deadline is not None and time.monotonic() > deadline:
@@ -624,13 +625,12 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
     return found
 
 
-def _with_discovered(blocks, kernel_basis, meta, Z, span, deadline):
+def _with_discovered(blocks, discovered, meta, Z, span, deadline):
     for block in blocks:
         if block is not _DISCOVER:
             yield block
-        elif kernel_basis is not None:
-            from .discover import column_groups, discovered_blocks
-            yield from discovered_blocks(kernel_basis, column_groups(meta, Z), span, MAX_DISCOVERED, deadline)
+        elif discovered is not None:
+            yield from discovered(meta, Z, span, MAX_DISCOVERED, deadline)
 
 
 def _restrict(cols, vals, pos, n, p):

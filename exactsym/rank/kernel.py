@@ -244,11 +244,14 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     fac = BatchFactors(net, points, labels)
     if C1 and span is not None and local_blocks:
         from .blocks import local_kernel_vectors
-        from .discover import kernel_basis_mod
+        from .discover import column_groups, discovered_blocks, kernel_basis_mod
+
+        def discovered(meta, zero_cols, sp, limit, deadline):
+            return discovered_blocks(lambda: kernel_basis_mod(el.basis_matrix(), el.pivots, free, p, D),
+                                     column_groups(meta, zero_cols), sp, limit, deadline)
         found = local_kernel_vectors(net, points, labels, p, free, span, zero_cols=Z, progress=progress,
                                      factors=fac, deadline=None if time_limit is None else t0 + time_limit,
-                                     kernel_basis=lambda: kernel_basis_mod(el.basis_matrix(), el.pivots, free,
-                                                                           p, D))
+                                     discovered=discovered)
         info["local"], info["local_vectors"] = len(found), found
         covered = set(span.piv)
         C1 = [free[t] for t in range(len(free)) if t not in covered]
