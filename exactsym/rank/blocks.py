@@ -395,6 +395,11 @@ class ModSpan:
     def rank(self):
         return len(self.piv)
 
+    def copy(self) -> "ModSpan":
+        out = ModSpan(self.n, self.p)
+        out.rows, out.piv = self.rows.copy(), list(self.piv)
+        return out
+
     def reduce(self, v):
         v = np.asarray(v, dtype=np.int64) % self.p
         if self.piv:
@@ -607,11 +612,12 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
             continue
         Fi = fac.exact
 
-        def wanted(ints):
-            return bool(np.any(span.reduce(_restrict(cols, ints, pos, span.n, p))))
-        X = _exact_null(meta, Fi, cols, pts, sel, fac.annihilates, wanted)
+        def wanted():   # enlarges the span together with the block's vectors wanted before it
+            trial = span.copy()
+            return lambda ints: trial.add(_restrict(cols, ints, pos, span.n, p))
+        X = _exact_null(meta, Fi, cols, pts, sel, fac.annihilates, wanted())
         if X is None:   # rare: solve on every row of the block
-            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), fac.annihilates, wanted)
+            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), fac.annihilates, wanted())
         if X is None:   # only if the row support were wrong; the check caught it
             continue
         for t in range(X.shape[1]):
