@@ -206,6 +206,9 @@ def _pivot_block(el, cols):
 CRT_WORK_LIMIT = 2e10
 #: ... and only for at most this many open directions (more are rarely all small).
 CRT_MAX_OPEN = 4
+#: The minimal-support search (:mod:`.discover`) runs only while its mod-p matrices have at most
+#: this many entries (8 bytes each).
+DISCOVERY_ENTRIES = 3e7
 #: Up to this rank the open directions are solved by FLINT on the pivot minor (fast in C for
 #: small minors, where the p-adic loop would be all Python overhead).
 SMALL_MINOR = 400
@@ -247,6 +250,8 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         from .discover import column_groups, discovered_blocks, kernel_basis_mod
 
         def discovered(meta, zero_cols, sp, limit, deadline):
+            if max(D, len(free)) * len(free) > DISCOVERY_ENTRIES:   # K (D x |F|) and E (|F| x |F|), int64
+                return iter(())
             return discovered_blocks(lambda: kernel_basis_mod(el.basis_matrix(), el.pivots, free, p, D),
                                      column_groups(meta, zero_cols), sp, limit, deadline)
         found = local_kernel_vectors(net, points, labels, p, free, span, zero_cols=Z, progress=progress,
