@@ -159,6 +159,7 @@ def test_discovered_blocks_settle_without_reconstruction(arch, seed, n, monkeypa
                 yield b
                 return
     monkeypatch.setattr(bl, "_candidate_blocks", only_discovery)
+    monkeypatch.setattr(kr, "ROW_SOLVE_RANK", 0)   # the column path, even where rows would be fewer
     net = random_network(arch, seed=seed)
     pts, _ = sample_points(net, n, seed=seed)
     res = functional_dimension(net, pts, seed=0, certificate=False)
@@ -199,3 +200,68 @@ def test_annihilates_agrees_with_the_plain_sum_on_random_vectors(seed, k):
     nz = [c for c in range(net.D) if w[c]]
     assert fac.annihilates(nz, [w[c] for c in nz]) == truth
     assert bl.jvp_is_zero(fac.meta, fac.exact, nz, [w[c] for c in nz], allp) == truth
+
+
+# ---- wide batches: the rank bounded by row dependencies (kernel.settle_by_rows) ----------------
+
+@pytest.mark.parametrize("arch,seed,n,deps", [([2, 8, 8, 3], 0, 20, 7), ([1, 8, 8, 2], 1, 20, 27),
+                                              ([2, 10, 10, 1], 1, 40, 5), ([3, 8, 8, 2], 0, 12, 0)])
+def test_a_wide_batch_is_settled_by_row_dependencies(arch, seed, n, deps):
+    """Fewer rows than parameters: the rank is FLINT's, proven by row dependencies (no kernel basis),
+    and the answer does not depend on that path (the column path gives the same rank)."""
+    net = random_network(arch, seed=seed)
+    pts, _ = sample_points(net, n, seed=seed)
+    res = functional_dimension(net, pts, seed=0, certificate=False)
+    M = flint.fmpz_mat(exact_jacobian(net, res.points))
+    assert res.exact and res.rank == M.rank() == len(res.points) * net.n_out - deps
+    assert res.kernel_info.get("row_dependencies") == deps
+    assert ("row dependencies" if deps else "number of rows") in res.method
+
+
+def test_a_wrong_row_solve_is_caught_and_the_column_path_decides(monkeypatch):
+    """A corrupted solve gives vectors outside the left kernel: the exact check refuses them, and the
+    rank still comes out right (by the column path)."""
+    real = flint.fmpz_mat.solve
+
+    def bad(self, B):
+        X = real(self, B)
+        X[0, 0] = X[0, 0] + 1
+        return X
+    monkeypatch.setattr(flint.fmpz_mat, "solve", bad)
+    net = random_network([2, 8, 8, 3], seed=0)
+    pts, _ = sample_points(net, 20, seed=0)
+    res = functional_dimension(net, pts, seed=0, certificate=False)
+    monkeypatch.undo()
+    M = flint.fmpz_mat(exact_jacobian(net, res.points))
+    assert res.rank == M.rank()
+    assert res.kernel_info is None or res.kernel_info.get("row_dependencies") is None
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10 ** 6))
+def test_left_annihilates_agrees_with_the_fraction_jacobian(seed):
+    """y^T (diag(c_x) J) = 0 decided by the FLINT products, against the standard-library checker's
+    Fraction rows: vectors of FLINT's left null space (True) and perturbations of them."""
+    import math
+
+    from exactsym.check.shared.exact import jacobian_rows
+    net = random_network([3, 4, 3, 2], seed=3)
+    pts, lab = sample_points(net, 10, seed=3)
+    fac = bl.BatchFactors(net, pts, lab)
+    qprod = math.prod(q for _, _, q in net.integer_layers())
+    rows = []
+    for x in pts:
+        cx = math.lcm(*[v.denominator for v in x]) * qprod
+        for row in jacobian_rows(net, x):
+            assert all((v * cx).denominator == 1 for v in row)
+            rows.append([int(v * cx) for v in row])
+    Jt = flint.fmpz_mat(rows)
+    N, k = Jt.transpose().nullspace()
+    assert k > 0
+    rng = np.random.default_rng(seed)
+    coef = rng.integers(-3, 4, k)
+    y = [sum(int(coef[j]) * int(N[i, j]) for j in range(k)) for i in range(len(rows))]
+    assert fac.left_annihilates(y)
+    y[int(rng.integers(len(y)))] += int(rng.integers(1, 4))
+    truth = (flint.fmpz_mat([y]) * Jt).is_zero()
+    assert fac.left_annihilates(y) == truth

@@ -359,6 +359,22 @@ class BatchFactors:
                 acc = acc + (Y * self._fmpz("X", l)[:, inputs][:, None, :]).sum(axis=2)
         return not acc.any()
 
+    def left_annihilates(self, y) -> bool:
+        r"""True iff :math:`y^{\mathsf T} \tilde J = 0` for the integer row vector y (length m n_d, row
+        x n_d + k), with :math:`\tilde J = \operatorname{diag}(c_x) J` the integer rows of Lemma LK1.
+
+        Column (l, i, j) of :math:`y^{\mathsf T}\tilde J` is :math:`\sum_x Y_l[x,i]\, X_l[x,j]` with
+        :math:`Y_l[x,i] = \sum_k y_{x,k}\, q_l G_l[x,k,i]`: one FLINT product :math:`Y_l^{\mathsf T} X_l`
+        per layer, every column and every point, exact integers."""
+        A, _, qG, _ = self.exact
+        m, nd = len(self.points), qG[-1].shape[1]
+        Y = np.asarray([int(v) for v in y], dtype=object).reshape(m, nd)
+        for l in range(1, len(qG)):
+            Yl = (Y[:, :, None] * qG[l]).sum(axis=1)   # m x n_l
+            if not (flint_mat(Yl.T.tolist()) * self._flint("X", l)).is_zero():
+                return False
+        return True
+
     def _fmpz(self, which, l):
         """The same two arrays as numpy arrays of FLINT integers (products among them stay in C;
         a FLINT integer times a Python int would convert on every entry)."""

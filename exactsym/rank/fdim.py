@@ -676,7 +676,12 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
 
 
 def _method(info) -> str:
-    """One line: where the kernel vectors of a settled deficit came from."""
+    """One line: where the kernel vectors (or the row dependencies) of a settled deficit came from."""
+    if info.get("row_dependencies") == 0:
+        return "rank equals the number of rows (a bound for any matrix); no kernel basis computed"
+    if info.get("row_dependencies") is not None:
+        return (f"rank bounded by {info['row_dependencies']} row dependencies (FLINT's exact solve on the "
+                "pivot minor), each verified y J = 0 in integer arithmetic; no kernel basis computed")
     k = info["reconstructed"]
     how = []
     if info.get("solved"):

@@ -206,6 +206,8 @@ def _pivot_block(el, cols):
 CRT_WORK_LIMIT = 2e10
 #: ... and only for at most this many open directions (more are rarely all small).
 CRT_MAX_OPEN = 4
+#: Row dependencies (:func:`settle_by_rows`) are solved by FLINT up to this rank (an r x r solve).
+ROW_SOLVE_RANK = 1000
 #: The minimal-support search (:mod:`.discover`) runs only while its mod-p matrices have at most
 #: this many entries (8 bytes each).
 DISCOVERY_ENTRIES = 3e7
@@ -216,7 +218,7 @@ SMALL_MINOR = 400
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
                         progress=None, max_primes: int = 16, crt_primes: int | None = None,
-                        local_blocks: bool = True, small_minor: int | None = None):
+                        local_blocks: bool = True, small_minor: int | None = None, rows_first: bool = True):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
@@ -224,7 +226,9 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     ``local_blocks``: look for local block kernels first (:mod:`.blocks`); ``crt_primes``: CRT
     rounds before p-adic lifting (default: 3 when a round is cheap and few directions are open, see
     ``CRT_WORK_LIMIT`` and ``CRT_MAX_OPEN``, else 0);
-    ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``).
+    ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``);
+    ``rows_first``: when the batch has fewer dependent rows than open kernel directions (a wide
+    Jacobian: few points, many parameters), bound the rank by row dependencies (:func:`settle_by_rows`).
     Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
     the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
     that eliminator), or ``"unsettled"`` (``info`` says why).
@@ -245,6 +249,11 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     info = {"zero_columns": len(Z), "known": k0, "local": 0, "reconstructed": len(C1), "primes": [p], "bits": 0}
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
+    n_rows = len(points) * net.n_out
+    if C1 and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:   # fewer row dependencies
+        got = settle_by_rows(fac, el)
+        if got is not None:
+            return "exact", dict(info, reconstructed=0, row_dependencies=got)
     if C1 and span is not None and local_blocks:
         from .blocks import local_kernel_vectors
         from .discover import column_groups, discovered_blocks, kernel_basis_mod
@@ -314,6 +323,47 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         return _finish(net, info, free, Z, C1, p)
     return "unsettled", dict(info, why=f"kernel not reconstructed ({cols.n_done} of {len(C1)} directions, "
                                        f"{len(info['primes'])} primes and p-adic lifting)")
+
+
+def settle_by_rows(fac, el):
+    r"""Prove :math:`\operatorname{rank} J \le r` by row dependencies (``proofs/local-kernels.md`` §4a).
+
+    With I the r rows independent mod p and P the pivots, every other row t is a rational combination
+    of the rows I on the columns P: :math:`\tilde J[I,P]^{\mathsf T} c_t = \tilde J[t,P]^{\mathsf T}`
+    (FLINT's exact solve; :math:`\tilde J = \operatorname{diag}(c_x) J`, integer rows). The integer
+    vector :math:`y_t = L_t(e_t - \sum_i c_{t,i} e_{I_i})` is accepted only if
+    :math:`y_t^{\mathsf T}\tilde J = 0` on every column (:meth:`.blocks.BatchFactors.left_annihilates`).
+    The accepted :math:`y_t` are independent (each is :math:`L_t \ne 0` at its own row t and 0 at the
+    other rows outside I), so the left kernel of :math:`\tilde J` (and of J: the row scaling is
+    invertible) has dimension at least the number of rows minus r. Returns that number, or None.
+    """
+    import flint
+
+    from .blocks import _block_rows_int
+    m_rows = len(fac.points) * fac.net.n_out
+    I = [int(i) for i in el.independent_rows]
+    inI = set(I)
+    T = [t for t in range(m_rows) if t not in inI]
+    if not T:
+        return 0
+    P = sorted(int(c) for c in el.pivots)
+    allp = np.arange(len(fac.points))
+    A = _block_rows_int(fac.meta, fac.exact, P, allp, I)
+    B = _block_rows_int(fac.meta, fac.exact, P, allp, T)
+    try:
+        X = flint.fmpz_mat(A.T.tolist()).solve(flint.fmpz_mat(B.T.tolist()))
+    except ZeroDivisionError:
+        return None
+    for j, t in enumerate(T):
+        c = [Fraction(int(X[i, j].p), int(X[i, j].q)) for i in range(len(I))]
+        L = common_denominator(c)
+        y = [0] * m_rows
+        y[t] = L
+        for i, ci in zip(I, c):
+            y[i] = -int(ci * L)
+        if y[t] == 0 or any(y[u] for u in T if u != t) or not fac.left_annihilates(y):
+            return None
+    return len(T)
 
 
 def _finish(net, info, free, Z, C1, p):
