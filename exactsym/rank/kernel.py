@@ -206,8 +206,11 @@ def _pivot_block(el, cols):
 CRT_WORK_LIMIT = 2e10
 #: ... and only for at most this many open directions (more are rarely all small).
 CRT_MAX_OPEN = 4
-#: Row dependencies (:func:`settle_by_rows`) are solved by FLINT up to this rank (an r x r solve).
+#: Row dependencies (:func:`settle_by_rows`) are solved by FLINT up to this rank (an r x r solve),
+#: and tried only when at least this many kernel directions are open (below it the column path is
+#: cheap, and it also yields the kernel basis that ``fdim`` splits against the scaling generators).
 ROW_SOLVE_RANK = 1000
+ROWS_MIN_OPEN = 64
 #: The minimal-support search (:mod:`.discover`) runs only while its mod-p matrices have at most
 #: this many entries (8 bytes each).
 DISCOVERY_ENTRIES = 3e7
@@ -250,7 +253,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
     n_rows = len(points) * net.n_out
-    if C1 and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:   # fewer row dependencies
+    if len(C1) >= ROWS_MIN_OPEN and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:
         got = settle_by_rows(fac, el)
         if got is not None:
             return "exact", dict(info, reconstructed=0, row_dependencies=got)
