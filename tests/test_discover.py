@@ -266,3 +266,12 @@ def test_left_annihilates_agrees_with_the_fraction_jacobian(seed):
     y[int(rng.integers(len(y)))] += int(rng.integers(1, 4))
     truth = (flint.fmpz_mat([y]) * Jt).is_zero()
     assert fac.left_annihilates(y) == truth
+
+
+def test_annihilates_refuses_repeated_columns():
+    """A vector is given by distinct columns; (c, v) and (c, 0) together would be ambiguous (referee)."""
+    net = random_network([3, 4, 3, 2], seed=3)
+    pts, lab = sample_points(net, 6, seed=3)
+    fac = bl.BatchFactors(net, pts, lab)
+    with pytest.raises(ValueError):
+        fac.annihilates([0, 0], [1, 0])

@@ -192,6 +192,7 @@ def _mm(X, Y, p):
         for s in range(0, X.shape[1], 2048):
             out = (out + (Xf[:, s:s + 2048] @ Yf[s:s + 2048]).astype(np.int64)) % p
         return out
+    assert p < 1 << 31   # int64 products of residues
     step = max(1, (1 << 62) // max(1, (p - 1) ** 2))
     for s in range(0, X.shape[1], step):
         out = (out + X[:, s:s + step] @ Y[s:s + step]) % p
@@ -331,6 +332,8 @@ class BatchFactors:
         X_l W_l^T) = \sum_l \operatorname{rowdot}(q_l G_l W_l,\, X_l)`. The product (exact integers
         in C) is taken on the side that leaves the fewer columns (touched neurons or touched
         inputs); only those columns are multiplied entrywise in Python."""
+        if len(set(cols)) != len(cols):   # one entry per column: a repeated one would be ambiguous
+            raise ValueError("annihilates: repeated column indices")
         A, _, qG, _ = self.exact
         meta, m = self.meta, len(self.points)
         nd = qG[-1].shape[1]
