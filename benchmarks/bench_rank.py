@@ -259,17 +259,22 @@ def torch_script(fn, fp):
 def trained_files(name, out=None):
     """A model trained here with torch on a scikit-learn dataset, float32 weights at full precision,
     saved as a ``.pt`` state_dict, and its training inputs as the batch: ``"iris"`` (4,16,16,3) on 150
-    points, ``"digits"`` (64,32,32,10) on 1,797 points (integer pixels 0..16). None without torch/sklearn."""
+    points, ``"digits"`` (64,32,32,10) on 1,797 points (integer pixels 0..16), ``"wine"`` (13,32,32,3)
+    on 178 standardised points (float32; a wide batch: 534 rows, 1,603 parameters). None without
+    torch/sklearn."""
     import tempfile
     try:
         import torch
-        from sklearn.datasets import load_digits, load_iris
+        from sklearn.datasets import load_digits, load_iris, load_wine
     except ImportError:
         return None
     from exactsym.network.io import load_network, load_points
     data, arch, epochs = {"iris": (load_iris, [4, 16, 16, 3], 500),
-                          "digits": (load_digits, [64, 32, 32, 10], 300)}[name]
+                          "digits": (load_digits, [64, 32, 32, 10], 300),
+                          "wine": (load_wine, [13, 32, 32, 3], 400)}[name]
     d = data()
+    if name == "wine":   # standardised features, as a user would train on them
+        d.data = ((d.data - d.data.mean(0)) / d.data.std(0)).astype(np.float32)
     torch.manual_seed(0)
     mods = []
     for a, b in zip(arch[:-1], arch[1:]):
@@ -291,7 +296,7 @@ def trained_files(name, out=None):
 
 DEFICIT_CASES = {"d-1/256-seed2": dict(seed=2, kind="q"), "e-float32-seed2": dict(seed=2, kind="f32"),
                  "d-1/256-seed0": dict(seed=0, kind="q"), "trained-iris": dict(trained="iris"),
-                 "trained-digits": dict(trained="digits")}
+                 "trained-digits": dict(trained="digits"), "trained-wine": dict(trained="wine")}
 
 
 def case_files(kw):
