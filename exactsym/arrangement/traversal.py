@@ -355,7 +355,7 @@ class _Traversal:
         if self.max_regions is not None and processed >= self.max_regions:
             what = f"max_regions={self.max_regions}"
         elif self.time_limit is not None and time.perf_counter() - t_start > self.time_limit:
-            what = f"time_limit={self.time_limit}s"
+            what = f"time_limit={self.time_limit:.3g} s"
         elif self._memory_hit(processed):
             what = (f"max_memory={self.max_memory:.0f} MiB"
                     + (" (the default, half the available memory; raise it with --max-memory MB)"
