@@ -273,5 +273,30 @@ def test_annihilates_refuses_repeated_columns():
     net = random_network([3, 4, 3, 2], seed=3)
     pts, lab = sample_points(net, 6, seed=3)
     fac = bl.BatchFactors(net, pts, lab)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         fac.annihilates([0, 0], [1, 0])
+    with pytest.raises(RuntimeError):
+        fac.left_annihilates([0] * 5)    # 6 points x 2 outputs = 12 rows
+
+
+def test_an_elimination_whose_rank_disagrees_with_its_lists_is_not_settled(monkeypatch):
+    """Referee (row dependencies, objection 1): a rank off by one from the eliminator's pivot and row
+    lists must not be reported as exact, on either path."""
+    import exactsym.rank.fdim as fd
+    real = fd.modular_rank
+
+    class Off:
+        def __init__(self, e):
+            self._e = e
+
+        def __getattr__(self, name):
+            return getattr(self._e, name)
+
+        @property
+        def rank(self):
+            return self._e.rank - 1
+    net = random_network([2, 8, 8, 3], seed=0)
+    pts, lab = sample_points(net, 20, seed=0)
+    el = Off(real(net, pts, lab, P, target=net.D - net.H))
+    status, info = kr.settle_multimodular(net, pts, lab, el, lambda q: el, iter([1048601, 1048609]))
+    assert status == "unsettled" and "disagree" in info["why"]

@@ -333,7 +333,7 @@ class BatchFactors:
         in C) is taken on the side that leaves the fewer columns (touched neurons or touched
         inputs); only those columns are multiplied entrywise in Python."""
         if len(set(cols)) != len(cols):   # one entry per column: a repeated one would be ambiguous
-            raise ValueError("annihilates: repeated column indices")
+            raise RuntimeError("annihilates: repeated column indices (an internal error)")
         A, _, qG, _ = self.exact
         meta, m = self.meta, len(self.points)
         nd = qG[-1].shape[1]
@@ -371,6 +371,8 @@ class BatchFactors:
         per layer, every column and every point, exact integers."""
         A, _, qG, _ = self.exact
         m, nd = len(self.points), qG[-1].shape[1]
+        if len(y) != m * nd:   # not the user's input: an internal error (the CLI maps ValueError to bad input)
+            raise RuntimeError(f"left_annihilates: {len(y)} entries for {m * nd} rows (an internal error)")
         Y = np.asarray([int(v) for v in y], dtype=object).reshape(m, nd)
         for l in range(1, len(qG)):
             Yl = (Y[:, :, None] * qG[l]).sum(axis=1)   # m x n_l

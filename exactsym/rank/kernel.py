@@ -246,13 +246,19 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
         el = e
     D, r, p = net.D, el.rank, el.p
     piv = set(el.pivots)
+    n_rows = len(points) * net.n_out
+    rows_ok = sorted(set(int(i) for i in el.independent_rows))
+    if not (len(piv) == len(rows_ok) == len(el.pivots) == len(el.independent_rows) == r <= min(n_rows, D)
+            and all(0 <= c < D for c in piv) and all(0 <= i < n_rows for i in rows_ok)):
+        # the minor the rank rests on must be r x r, inside the matrix (referee: a rank that disagrees
+        # with the eliminator's own lists would otherwise be reported)
+        return "unsettled", {"why": "the elimination's rank, pivots and independent rows disagree"}
     free = [c for c in range(D) if c not in piv]
     Z = structural_zero_columns(net, points, labels)
     k0, C1, span = known_kernel_split(net, Z, free, p, span=True)
     info = {"zero_columns": len(Z), "known": k0, "local": 0, "reconstructed": len(C1), "primes": [p], "bits": 0}
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
-    n_rows = len(points) * net.n_out
     if len(C1) >= ROWS_MIN_OPEN and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:
         got = settle_by_rows(fac, el)
         if got is not None:
