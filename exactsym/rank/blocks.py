@@ -445,9 +445,11 @@ class ModSpan:
             return False
         c = int(nz[0])
         v = v * pow(int(v[c]), -1, self.p) % self.p
-        if self.piv:   # keep the basis fully reduced at the pivots
-            self.rows = (self.rows - np.outer(self.rows[:, c], v)) % self.p
-        self.rows = np.vstack([self.rows, v[None, :]])
+        rows = np.vstack([self.rows, v[None, :]])
+        hit = np.nonzero(rows[:-1, c])[0]
+        if len(hit):   # keep the basis fully reduced at the pivots
+            rows[hit] = (rows[hit] - np.outer(rows[hit, c], v)) % self.p
+        self.rows = rows
         self.piv.append(c)
         return True
 
@@ -490,28 +492,26 @@ def _exact_null(meta, Fi, cols, pts, sel, check, wanted=None):
     checked exactly at *every* point of the batch (``check(cols, ints)``:
     :meth:`BatchFactors.annihilates`, so soundness does not rest on the row support); None when a
     check fails (the prime hid a row dependency).
-    With ``wanted`` (a predicate on the integer vector), only the wanted vectors are checked and
-    returned: the others are never used, and the check is the expensive part."""
+    With ``wanted`` (list of integer vectors -> the indices worth keeping), only those are checked
+    and returned: the others are never used, and the check is the expensive part."""
     import flint
     if not len(sel):
         X = np.eye(len(cols), dtype=object)
     else:
         Xf, k = flint.fmpz_mat(_block_rows_int(meta, Fi, cols, pts, sel).tolist()).nullspace()
-        X = np.array([[int(Xf[i, j]) for j in range(k)] for i in range(Xf.nrows())], dtype=object)
-        X = X.reshape(len(cols), k)
-    keep = []
+        X = np.array([int(v) for v in Xf.entries()], dtype=object).reshape(len(cols), -1)[:, :k]
+    vecs = []
     for t in range(X.shape[1]):
         g = 0
         for v in X[:, t]:
             g = math.gcd(g, int(v))
-        if g == 0:
-            continue
-        ints = [int(v) // g for v in X[:, t]]
-        if wanted is not None and not wanted(ints):
-            continue
-        if not check(cols, ints):
+        if g:
+            vecs.append([int(v) // g for v in X[:, t]])
+    keep = []
+    for t in (range(len(vecs)) if wanted is None else wanted(vecs)):
+        if not check(cols, vecs[t]):
             return None
-        keep.append(ints)
+        keep.append(vecs[t])
     out = np.empty((len(cols), len(keep)), dtype=object)
     for t, ints in enumerate(keep):
         out[:, t] = ints
@@ -633,12 +633,11 @@ def local_kernel_vectors(net: Network, points, labels, p: int, free: list, span:
             continue
         Fi = fac.exact
 
-        def wanted():   # enlarges the span together with the block's vectors wanted before it
-            trial = span.copy()
-            return lambda ints: trial.add(_restrict(cols, ints, pos, span.n, p))
-        X = _exact_null(meta, Fi, cols, pts, sel, fac.annihilates, wanted())
+        def wanted(vecs):   # those that enlarge the span together with the block's earlier ones
+            return _enlarging(span, [_restrict(cols, v, pos, span.n, p) for v in vecs])
+        X = _exact_null(meta, Fi, cols, pts, sel, fac.annihilates, wanted)
         if X is None:   # rare: solve on every row of the block
-            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), fac.annihilates, wanted())
+            X = _exact_null(meta, Fi, cols, pts, range(len(pts) * net.n_out), fac.annihilates, wanted)
         if X is None:   # only if the row support were wrong; the check caught it
             continue
         for t in range(X.shape[1]):
@@ -658,6 +657,20 @@ def _with_discovered(blocks, discovered, meta, Z, span, deadline):
             yield block
         elif discovered is not None:
             yield from discovered(meta, Z, span, MAX_DISCOVERED, deadline)
+
+
+def _enlarging(span: ModSpan, rows) -> list:
+    """Indices of ``rows`` that enlarge ``span`` taken in order (greedy): reduced against the span in
+    one product, then the independent ones by the eliminator (mod p: a heuristic choice only)."""
+    if not rows:
+        return []
+    R = np.array(rows, dtype=np.int64) % span.p
+    if span.piv:
+        R = (R - _mm(R[:, span.piv], span._rows_for_mm(), span.p)) % span.p
+    e = _modp.Eliminator(span.n, min(span.n, len(rows)), span.p)
+    with blas_threads():
+        e.add_rows(np.ascontiguousarray(R.astype(np.uint64)))
+    return sorted(int(i) for i in e.independent_rows)
 
 
 def _restrict(cols, vals, pos, n, p):
