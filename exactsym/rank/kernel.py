@@ -260,7 +260,13 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
     if len(C1) >= ROWS_MIN_OPEN and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:
+        if progress:
+            progress(f"kernel: {n_rows - r} row dependencies to prove (FLINT solve on the {r} x {r} pivot "
+                     f"minor) instead of {len(C1)} open kernel directions")
         got = settle_by_rows(fac, el)
+        if progress:
+            progress("kernel: row dependencies " + ("verified" if got is not None else
+                                                   "not verified; the kernel directions decide"))
         if got is not None:
             return "exact", dict(info, reconstructed=0, row_dependencies=got)
     if C1 and span is not None and local_blocks:
