@@ -15,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exactsym import Network, random_network
-from exactsym.arrangement.patterns import batch_labels, sample_points
+from exactsym.arrangement.patterns import sample_points
 from exactsym.rank import blocks as bl
 from exactsym.rank import discover as dc
 from exactsym.rank import kernel as kr
 from exactsym.rank.fdim import exact_jacobian, functional_dimension, modular_rank
+from kernelcheck import assert_settled_like_flint
 
 P = 1048583
 
@@ -138,12 +139,7 @@ def test_near_pairs_are_found_and_settle_the_rank_exactly():
     one = [meta.incoming(2, i) + meta.outgoing(2, i) for i in (0, 1)]
     # the pair carries directions that neither neuron carries alone (fan-in + 1 - h of them)
     assert nullity(sorted(set(one[0] + one[1]))) > nullity(one[0]) + nullity(one[1])
-    assert res.exact and res.rank == M.rank()
-    for cols, ints in res.kernel_info.get("local_vectors", []):
-        v = [0] * net.D
-        for c, x in zip(cols, ints):
-            v[c] = x
-        assert (M * flint.fmpz_mat([[x] for x in v])).is_zero()
+    assert_settled_like_flint(net, res)
 
 
 @pytest.mark.parametrize("arch,seed,n", [([3, 6, 6, 1], 0, 40), ([2, 5, 4, 2], 1, 30), ([3, 4, 4, 4, 1], 2, 60),
@@ -163,14 +159,8 @@ def test_discovered_blocks_settle_without_reconstruction(arch, seed, n, monkeypa
     net = random_network(arch, seed=seed)
     pts, _ = sample_points(net, n, seed=seed)
     res = functional_dimension(net, pts, seed=0, certificate=False)
-    M = flint.fmpz_mat(exact_jacobian(net, res.points))
-    assert res.exact and res.rank == M.rank()
+    assert_settled_like_flint(net, res)
     assert res.kernel_info["local"] > 0
-    for cols, ints in res.kernel_info.get("local_vectors", []):
-        v = [0] * net.D
-        for c, x in zip(cols, ints):
-            v[c] = x
-        assert (M * flint.fmpz_mat([[x] for x in v])).is_zero()
 
 
 @settings(max_examples=20, deadline=None)
