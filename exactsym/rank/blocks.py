@@ -416,11 +416,6 @@ class ModSpan:
     def rank(self):
         return len(self.piv)
 
-    def copy(self) -> "ModSpan":
-        out = ModSpan(self.n, self.p)
-        out.rows, out.piv = self.rows.copy(), list(self.piv)
-        return out
-
     def reduce(self, v):
         v = np.asarray(v, dtype=np.int64) % self.p
         if self.piv:
@@ -541,8 +536,8 @@ def _near_pairs(net, sup):
 
 
 #: Marks the place in :func:`_candidate_blocks` where discovered blocks are tried.
-_DISCOVER = None
-#: At most this many minimal-support searches (each about 0.1-0.3 s on the benchmark deficits).
+_DISCOVER = object()
+#: At most this many minimal-support searches (each about 0.05-0.15 s on the benchmark deficits).
 MAX_DISCOVERED = 64
 
 

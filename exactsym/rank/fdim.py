@@ -663,7 +663,8 @@ def _settle_deficit(net, pts, lab, res, el, rng, p, progress, deadline=None):
         res.exact = True
         res.method = _method(info)
         res.kernel_info = info
-        _kernel_from_info(net, res, info)
+        if info.get("row_dependencies") is None:   # the row path computes no kernel vectors
+            _kernel_from_info(net, res, info)
         return el
     res.note = info.get("why", "")
     if len(pts) * net.n_out * net.D <= EXACT_LIMIT and (deadline is None or time.monotonic() < deadline):

@@ -221,7 +221,7 @@ SMALL_MINOR = 400
 
 def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=None,
                         progress=None, max_primes: int = 16, crt_primes: int | None = None,
-                        local_blocks: bool = True, small_minor: int | None = None, rows_first: bool = True):
+                        local_blocks: bool = True, small_minor: int | None = None):
     """Prove rank = ``el.rank`` exactly with the method of the module docstring.
 
     ``el``: the full elimination mod its prime (all rows seen); ``eliminate(p)``
@@ -229,9 +229,10 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     ``local_blocks``: look for local block kernels first (:mod:`.blocks`); ``crt_primes``: CRT
     rounds before p-adic lifting (default: 3 when a round is cheap and few directions are open, see
     ``CRT_WORK_LIMIT`` and ``CRT_MAX_OPEN``, else 0);
-    ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``);
-    ``rows_first``: when the batch has fewer dependent rows than open kernel directions (a wide
-    Jacobian: few points, many parameters), bound the rank by row dependencies (:func:`settle_by_rows`).
+    ``small_minor``: up to this rank FLINT solves the open directions (default ``SMALL_MINOR``).
+    When the batch has fewer dependent rows than open kernel directions (a wide Jacobian: few points,
+    many parameters; see ``ROWS_MIN_OPEN``, ``ROW_SOLVE_RANK``), the rank is bounded by row
+    dependencies instead (:func:`settle_by_rows`).
     Returns ``(status, info)``: status ``"exact"`` (rank proven, ``info`` has
     the kernel split), ``"higher"`` (a prime gave a larger rank: ``info`` is
     that eliminator), or ``"unsettled"`` (``info`` says why).
@@ -259,7 +260,7 @@ def settle_multimodular(net, points, labels, el, eliminate, primes, time_limit=N
     info = {"zero_columns": len(Z), "known": k0, "local": 0, "reconstructed": len(C1), "primes": [p], "bits": 0}
     from .blocks import BatchFactors
     fac = BatchFactors(net, points, labels)
-    if len(C1) >= ROWS_MIN_OPEN and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK and rows_first:
+    if len(C1) >= ROWS_MIN_OPEN and n_rows - r <= len(C1) and r <= ROW_SOLVE_RANK:
         if progress:
             progress(f"kernel: {n_rows - r} row dependencies to prove (FLINT solve on the {r} x {r} pivot "
                      f"minor) instead of {len(C1)} open kernel directions")
